@@ -1,0 +1,56 @@
+"""Dialogue: public dialogue conferences of a ward People's Committee."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from dialogue.config import PROJECT_ROOT, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    instance_path = Path(
+        (test_config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    ).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    environ = None
+    if test_config is not None:
+        environ = {"DIALOGUE_ENV": "testing", **test_config.pop("ENVIRON", {})}
+    app.config.from_mapping(load_config(instance_path, environ))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    from dialogue import web
+    from dialogue.core import database
+
+    database.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dialogue.accounts.views import bp as accounts_bp
+    from dialogue.audit.views import bp as audit_bp
+    from dialogue.auth.views import bp as auth_bp
+    from dialogue.conferences.views import bp as conferences_bp
+    from dialogue.main.views import bp as main_bp
+    from dialogue.people.views import bp as people_bp
+    from dialogue.wards.views import bp as wards_bp
+
+    for blueprint in (main_bp, auth_bp, accounts_bp, wards_bp, people_bp, conferences_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from dialogue.ops.cli import cli
+
+    app.cli.add_command(cli)

@@ -1,0 +1,117 @@
+"""Staff accounts and their roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
+from dialogue.extensions import db
+from dialogue.wards.models import Unit, Ward, WardScopedMixin
+
+# argon2id with the library's RFC 9106 "low memory" defaults; tests use a cheap profile.
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def configure_password_hashing(*, fast: bool) -> None:
+    """Choose the argon2id cost: the real one, or a cheap one for tests."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
+    _dummy_hash = None
+
+
+def dummy_password_check() -> None:
+    """Spend the time a real check takes, so unknown usernames are not told apart by timing."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(8))
+    try:
+        _hasher.verify(_dummy_hash, "not the password")
+    except VerificationError:
+        pass
+
+
+class Role(TitledEnum):
+    ADMINISTRATOR = "administrator"
+    ORGANISER = "organiser"
+    SECRETARY = "secretary"
+    CHAIR = "chair"
+    RESPONDER = "responder"
+
+    @property
+    def title(self) -> str:
+        return {
+            Role.ADMINISTRATOR: _l("Administrator"),
+            Role.ORGANISER: _l("Organiser"),
+            Role.SECRETARY: _l("Secretary"),
+            Role.CHAIR: _l("Chair"),
+            Role.RESPONDER: _l("Responder"),
+        }[self]
+
+
+def _new_login_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(WardScopedMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __audited__ = True
+    __audit_secret__ = frozenset({"password_hash", "login_token"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Changing it signs the account out everywhere (new password, deactivation).
+    login_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=_new_login_token)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ward: Mapped[Ward] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+    # Flask-Login protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.login_token
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+        self.login_token = _new_login_token()
+
+    def check_password(self, password: str) -> bool:
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMINISTRATOR
+
+    def has_role(self, *roles: Role) -> bool:
+        """Tell whether the user holds one of ``roles``; an administrator holds them all."""
+        return self.is_admin or self.role in roles
+
+    def can_manage_user(self, other: User) -> bool:
+        return self.is_admin
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username} {self.role.value}>"
+

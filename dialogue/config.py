@@ -1,0 +1,77 @@
+"""Configuration, read from the environment in this one place."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from dialogue.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Return the development secret key, generating it into ``instance/`` on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask configuration from the environment."""
+    env = os.environ if environ is None else environ
+    mode = (env.get("DIALOGUE_ENV") or "production").strip().lower()
+    if mode not in {"production", "development", "testing"}:
+        raise ConfigurationError(f"DIALOGUE_ENV must be production, development or testing, not {mode!r}.")
+    secret = env.get("DIALOGUE_SECRET_KEY", "").strip()
+    if not secret:
+        if mode == "production":
+            raise ConfigurationError(
+                "DIALOGUE_SECRET_KEY is not set. Set it to a long random value "
+                '(for example: python -c "import secrets; print(secrets.token_hex(32))") '
+                "before starting Dialogue in production."
+            )
+        secret = _development_secret(instance_path)
+    database_url = env.get("DIALOGUE_DATABASE_URL") or f"sqlite:///{instance_path / 'dialogue.sqlite3'}"
+    redis_url = env.get("DIALOGUE_REDIS_URL") or None
+    secure_cookies = _flag(env.get("DIALOGUE_SECURE_COOKIES"), default=mode == "production")
+    return {
+        "DIALOGUE_ENV": mode,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DIALOGUE_REDIS_URL": redis_url,
+        "BABEL_DEFAULT_LOCALE": env.get("DIALOGUE_DEFAULT_LOCALE", "vi") or "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "DIALOGUE_LOCALES": ("vi", "en"),
+        "DIALOGUE_DEMO_PASSWORD": env.get("DIALOGUE_DEMO_PASSWORD") or None,
+        "DIALOGUE_TRUSTED_PROXIES": int(env.get("DIALOGUE_TRUSTED_PROXIES", "0") or 0),
+        # A form may stay open for a whole meeting: a day of CSRF validity.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_NAME": "dialogue_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "MAX_CONTENT_LENGTH": int(env.get("DIALOGUE_MAX_UPLOAD_MB", "12") or 12) * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": env.get("DIALOGUE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
+        "DIALOGUE_PSQL": env.get("DIALOGUE_PSQL", "psql"),
+    }

@@ -1,0 +1,61 @@
+"""Ward scoping, decided in this one place: every query for ward data goes through it.
+
+Staff work in their own ward. An administrator can see every ward and chooses the ward
+they are working in; lists show that ward, single records of any ward are reachable.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g, session
+from flask_login import current_user
+
+from dialogue.extensions import db
+
+WORKING_WARD_KEY = "working_ward_id"
+
+
+def current_ward():
+    """Return the ward the signed-in user is working in."""
+    from dialogue.wards.models import Ward
+
+    if "current_ward" in g:
+        return g.current_ward
+    ward = None
+    if current_user.is_authenticated:
+        ward_id = current_user.ward_id
+        if current_user.is_admin and session.get(WORKING_WARD_KEY):
+            ward_id = session[WORKING_WARD_KEY]
+        ward = db.session.get(Ward, ward_id)
+        if ward is None:
+            ward = db.session.get(Ward, current_user.ward_id)
+    g.current_ward = ward
+    return ward
+
+
+def set_working_ward(ward) -> None:
+    session[WORKING_WARD_KEY] = ward.id
+    g.pop("current_ward", None)
+
+
+def scoped_select(model, *columns) -> sa.Select:
+    """Select rows of ``model`` (or ``columns`` of it) that belong to the working ward."""
+    stmt = sa.select(*columns) if columns else sa.select(model)
+    return stmt.where(model.ward_id == current_ward().id)
+
+
+def visible_to_user(obj) -> bool:
+    """Tell whether the signed-in user may see ``obj`` at all."""
+    if not current_user.is_authenticated or obj is None:
+        return False
+    if current_user.is_admin:
+        return True
+    return obj.ward_id == current_user.ward_id
+
+
+def get_scoped_or_404(model, ident):
+    """Load one ward record; another ward's record answers 404, as if it did not exist."""
+    obj = db.session.get(model, ident)
+    if not visible_to_user(obj):
+        abort(404)
+    return obj

@@ -1,0 +1,70 @@
+"""The start page, language choice, the administrator's working ward, and the health check."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from dialogue.auth.access import admin_required
+from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_ward
+from dialogue.core.urls import is_safe_next
+from dialogue.extensions import csrf, db
+from dialogue.main.navigation import navigation_for
+from dialogue.web import LOCALE_KEY
+from dialogue.wards.models import Ward
+
+bp = Blueprint("main", __name__)
+
+
+@bp.app_context_processor
+def _navigation():
+    return {"navigation_for": navigation_for}
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    conferences = db.session.scalars(
+        scoped_select(Conference)
+        .where(Conference.status != ConferenceStatus.CANCELLED)
+        .order_by(Conference.start_dt.desc())
+        .limit(10)
+    ).all()
+    return render_template("main/index.html", conferences=conferences)
+
+
+@bp.route("/locale", methods=["POST"])
+def set_locale():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["DIALOGUE_LOCALES"]:
+        session[LOCALE_KEY] = locale
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+@bp.route("/working-ward", methods=["POST"])
+@admin_required
+def set_ward():
+    ward = get_scoped_or_404(Ward, request.form.get("ward_id", type=int))
+    set_working_ward(ward)
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.app_template_global()
+def admin_wards():
+    if not (current_user.is_authenticated and current_user.is_admin):
+        return []
+    return db.session.scalars(sa.select(Ward).order_by(Ward.name)).all()

@@ -1,0 +1,21 @@
+"""The starting reference lists every new ward copies: procedure areas and delegate categories."""
+
+import csv
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@cache
+def _read(name: str) -> tuple[dict[str, str], ...]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return tuple(csv.DictReader(handle))
+
+
+def procedure_areas() -> tuple[dict[str, str], ...]:
+    return _read("procedure-areas.csv")
+
+
+def delegate_categories() -> tuple[dict[str, str], ...]:
+    return _read("delegate-categories.csv")

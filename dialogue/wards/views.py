@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("wards", __name__, url_prefix="/admin")

@@ -1,0 +1,216 @@
+"""Fixtures: a fresh application per test on SQLite or PostgreSQL, and factories."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from dialogue import create_app
+from dialogue.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("DIALOGUE_TEST_DATABASE_URL", "").strip()
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct horse battery"
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip a test whose service is missing on a laptop; in CI the same is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(TEST_DATABASE_URL)
+        try:
+            with engine.connect():
+                pass
+        except sa.exc.OperationalError as error:
+            require_service(False, f"PostgreSQL at {TEST_DATABASE_URL} is unreachable: {error}")
+        finally:
+            engine.dispose()
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the tables once per run; each test then starts from empty tables."""
+    from dialogue import models  # noqa: F401
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            db.metadata.drop_all(connection)
+        db.metadata.create_all(connection)
+    engine.dispose()
+    yield
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            for name in tables:
+                connection.exec_driver_sql(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """The test configuration; a test may change it before asking for ``app``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def app(app_config, _schema):
+    app = create_app(dict(app_config))
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_ward(app):
+    from dialogue.wards.operations import create_ward
+
+    def factory(**overrides):
+        n = next(_sequence)
+        values = {
+            "name": f"Thử Nghiệm {n}",
+            "slug": f"thu-nghiem-{n}",
+            "place_name": f"Thử Nghiệm {n}",
+            "province": "Thành phố Hà Nội",
+        }
+        values.update(overrides)
+        ward = create_ward(**values)
+        db.session.commit()
+        return ward
+
+    return factory
+
+
+@pytest.fixture
+def ward(make_ward):
+    return make_ward(name="Thạch Bàn", slug="thach-ban", place_name="Thạch Bàn")
+
+
+@pytest.fixture
+def other_ward(make_ward):
+    return make_ward(name="Phúc Lợi", slug="phuc-loi", place_name="Phúc Lợi")
+
+
+@pytest.fixture
+def make_user(app, ward):
+    from dialogue.auth.models import Role
+    from dialogue.auth.operations import create_user
+
+    def factory(role: Role | str = Role.ORGANISER, **overrides):
+        role = Role(role)
+        n = next(_sequence)
+        values = {
+            "ward": ward,
+            "username": f"{role.value}{n}",
+            "display_name": f"Nguyễn Văn {role.value.capitalize()} {n}",
+            "password": PASSWORD,
+            "role": role,
+        }
+        values.update(overrides)
+        user = create_user(**values)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_person(app, ward):
+    from dialogue.people.models import Person
+
+    def factory(**overrides):
+        n = next(_sequence)
+        values = {"ward": ward, "full_name": f"Trần Thị B{n}"}
+        values.update(overrides)
+        person = Person(**values)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return factory
+
+
+@pytest.fixture
+def make_conference(app, ward):
+    from dialogue.conferences.models import Conference
+
+    def factory(**overrides):
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+        values = {
+            "ward": ward,
+            "title": "Hội nghị đối thoại về cải cách thủ tục hành chính",
+            "start_dt": start,
+            "planned_end_dt": start + timedelta(hours=3),
+            "venue": "Hội trường UBND phường",
+        }
+        values.update(overrides)
+        conference = Conference(**values)
+        db.session.add(conference)
+        db.session.commit()
+        return conference
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user, password: str = PASSWORD):
+        response = client.post(
+            "/auth/login", data={"username": user.username, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do_login
