@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_KEY)
     if chosen in current_app.config["DIALOGUE_LOCALES"]:
         return chosen
@@ -42,7 +44,7 @@ def select_locale() -> str:
 def select_timezone() -> str:
     from dialogue.core.scoping import current_ward
 
-    if current_user and current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         ward = current_ward()
         if ward is not None:
             return ward.timezone

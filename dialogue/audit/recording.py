@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.core.db import utcnow
@@ -94,6 +94,19 @@ def _ward_id(obj) -> int | None:
 
 def _summary(obj) -> str:
     return repr(obj)[:255]
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _load_old_values(mapper, cls) -> None:
+    # Without active history an expired attribute that is set has no "before" to record.
+    if not getattr(cls, "__audited__", False):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(getattr(cls, attr.key), "set", _noop, active_history=True)
+
+
+def _noop(target, value, oldvalue, initiator):
+    return value
 
 
 @event.listens_for(Session, "after_flush")

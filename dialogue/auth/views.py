@@ -2,7 +2,9 @@
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+
+from dialogue.auth.access import login_required, public
 
 from dialogue.auth import operations
 from dialogue.auth.forms import ChangePasswordForm, LoginForm
@@ -34,6 +36,7 @@ def _prepare_rate_limit_message():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:

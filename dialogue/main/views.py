@@ -4,11 +4,11 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from dialogue.auth.access import admin_required
+from dialogue.auth.access import admin_required, public
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_ward
 from dialogue.core.urls import is_safe_next
-from dialogue.extensions import csrf, db
+from dialogue.extensions import db
 from dialogue.main.navigation import navigation_for
 from dialogue.web import LOCALE_KEY
 from dialogue.wards.models import Ward
@@ -22,6 +22,7 @@ def _navigation():
 
 
 @bp.route("/")
+@public
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -35,6 +36,7 @@ def index():
 
 
 @bp.route("/locale", methods=["POST"])
+@public
 def set_locale():
     locale = request.form.get("locale", "")
     if locale in current_app.config["DIALOGUE_LOCALES"]:
@@ -53,7 +55,7 @@ def set_ward():
 
 
 @bp.route("/healthz")
-@csrf.exempt
+@public
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))

@@ -1,0 +1,67 @@
+# Dialogue — set-up, run, test, lint. `make run` and `make test` are all a fresh clone needs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+TRANSLATIONS := dialogue/translations
+
+.PHONY: run test lint format venv system-check translations extract-messages browser clean help
+
+help:
+	@echo "make run     set up and serve the demo ward on http://127.0.0.1:$(PORT) (SQLite)"
+	@echo "make test    set up and run the whole test suite"
+	@echo "make lint    ruff check and format check"
+
+$(STAMP): setup.cfg constraints.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: apt-get install python3 python3-venv"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+system-check: $(STAMP)
+	@$(BIN)/python -m dialogue.ops.syscheck
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -q -d $(TRANSLATIONS) 2>/dev/null || $(BIN)/pybabel compile -q -d $(TRANSLATIONS)
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+run: system-check translations
+	@mkdir -p instance
+	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) db upgrade
+	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) dialogue seed-demo --if-empty
+	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's Chromium for the browser tests…"; \
+			(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
+		else \
+			echo "Browser tests need Debian's Chromium: sudo apt-get install chromium (they are skipped without it)."; \
+		fi; \
+	fi
+
+test: system-check translations browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
