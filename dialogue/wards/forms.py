@@ -68,7 +68,10 @@ class WardForm(RecordForm):
         validators=[
             DataRequired(),
             Length(max=60),
-            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters without accents, digits and dashes.")),
+            Regexp(
+                SLUG_PATTERN,
+                message=_l("Use lower-case letters without accents, digits and dashes."),
+            ),
         ],
         filters=[_lower],
         description=_l("Lower-case letters without accents, digits and dashes, e.g. thach-ban."),
@@ -174,7 +177,9 @@ class EditUnitForm(UnitForm):
 _code_validators = [
     DataRequired(),
     Length(max=20),
-    Regexp(CODE_PATTERN, message=_l("Use letters without accents, digits, dashes and underscores.")),
+    Regexp(
+        CODE_PATTERN, message=_l("Use letters without accents, digits, dashes and underscores.")
+    ),
 ]
 _position_field_args = {
     "validators": [Optional(), NumberRange(min=0, max=100000)],

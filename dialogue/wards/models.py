@@ -43,7 +43,9 @@ class Ward(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
-    kind: Mapped[WardKind] = mapped_column(enum_column(WardKind, "ward_kind"), default=WardKind.WARD)
+    kind: Mapped[WardKind] = mapped_column(
+        enum_column(WardKind, "ward_kind"), default=WardKind.WARD
+    )
     province: Mapped[str] = mapped_column(sa.String(120), default="")
     # Optional first header line of documents, above the issuing agency (one line per row).
     parent_agency: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -54,19 +56,27 @@ class Ward(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     residential_groups: Mapped[list[ResidentialGroup]] = relationship(
-        back_populates="ward", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="ward",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ResidentialGroup.number",
     )
     procedure_areas: Mapped[list[ProcedureArea]] = relationship(
-        back_populates="ward", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="ward",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ProcedureArea.position",
     )
     delegate_categories: Mapped[list[DelegateCategory]] = relationship(
-        back_populates="ward", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="ward",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="DelegateCategory.position",
     )
     units: Mapped[list[Unit]] = relationship(
-        back_populates="ward", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="ward",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="Unit.name",
     )
 
@@ -91,9 +101,7 @@ class Ward(TimestampMixin, db.Model):
 class WardScopedMixin:
     """A record that belongs to one ward."""
 
-    ward_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("wards.id", ondelete="CASCADE"), index=True
-    )
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id", ondelete="CASCADE"), index=True)
 
 
 class ResidentialGroup(WardScopedMixin, TimestampMixin, db.Model):

@@ -142,7 +142,9 @@ def _is_taken(model, ward: Ward, column, value, *, exclude=None) -> bool:
 
 
 def _next_position(model, ward: Ward) -> int:
-    highest = db.session.scalar(sa.select(sa.func.max(model.position)).where(model.ward_id == ward.id))
+    highest = db.session.scalar(
+        sa.select(sa.func.max(model.position)).where(model.ward_id == ward.id)
+    )
     return (highest or 0) + 10
 
 

@@ -1,0 +1,133 @@
+"""Forms of the administrator's pages for staff accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from dialogue.auth.forms import MIN_PASSWORD_LENGTH
+from dialogue.auth.models import Role
+
+USERNAME_FORM_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _optional_id(value) -> int | None:
+    if value is None or value in ("", "None"):
+        return None
+    return int(value)
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, role.title) for role in Role]
+
+
+def _unit_choices(ward, keep=None) -> list[SelectChoice]:
+    """The active units of ``ward``, and ``keep`` (the unit an account has) even if inactive."""
+    units = [unit for unit in ward.units if unit.is_active or unit == keep]
+    return [SelectChoice("", _l("— no unit —"))] + [
+        SelectChoice(str(unit.id), unit.name) for unit in units
+    ]
+
+
+def _role_field():
+    return SelectField(
+        _l("Role"),
+        coerce=Role,
+        choices=_role_choices(),
+        default=Role.ORGANISER,
+        invalid_value_message=_l("Choose a role from the list."),
+    )
+
+
+def _unit_field():
+    return SelectField(
+        _l("Unit"),
+        coerce=_optional_id,
+        invalid_value_message=_l("Choose a unit from the list."),
+        invalid_choice_message=_l("Choose a unit of the chosen ward."),
+        description=_l("Optional. A responder answers the questions referred to their unit."),
+    )
+
+
+def _new_password_fields():
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+    return password, confirm
+
+
+class CreateAccountForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(min=2, max=60),
+            Regexp(
+                USERNAME_FORM_PATTERN,
+                message=_l(
+                    "Use only letters without accents, digits, dots, dashes and underscores."
+                ),
+            ),
+        ],
+        filters=[_lower],
+        description=_l("Letters without accents, digits, dots, dashes and underscores."),
+    )
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+    )
+    role = _role_field()
+    ward_id = SelectField(
+        _l("Ward"), coerce=int, invalid_value_message=_l("Choose a ward from the list.")
+    )
+    show_units = SubmitField(_l("Show this ward's units"))
+    unit_id = _unit_field()
+    password, confirm_password = _new_password_fields()
+
+    def __init__(self, *args, wards, default_ward, **kwargs):
+        kwargs.setdefault("ward_id", default_ward.id)
+        super().__init__(*args, **kwargs)
+        self.ward_id.choices = [SelectChoice(str(ward.id), ward.display_name) for ward in wards]
+        # The units offered are those of the ward chosen in the form, or of the working ward.
+        self.chosen_ward = next(
+            (ward for ward in wards if ward.id == self.ward_id.data), default_ward
+        )
+        self.unit_id.choices = _unit_choices(self.chosen_ward)
+
+
+class EditAccountForm(FlaskForm):
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+    )
+    role = _role_field()
+    unit_id = _unit_field()
+    is_active = BooleanField(
+        _l("Active"),
+        description=_l("Deactivating an account signs it out on every device."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, obj=user, **kwargs)
+        self.unit_id.choices = _unit_choices(user.ward, keep=user.unit)
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm_password = _new_password_fields()

@@ -1,0 +1,98 @@
+"""Staff accounts as the administrator manages them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from dialogue.auth import operations as auth_operations
+from dialogue.auth.models import Role, User
+from dialogue.errors import PermissionDenied, ValidationFailed
+from dialogue.extensions import db
+from dialogue.wards.models import Unit, Ward
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]+$")
+
+
+def _check_unit(ward_id: int, unit: Unit | None) -> None:
+    if unit is not None and unit.ward_id != ward_id:
+        raise ValidationFailed(_("Choose a unit of the account's ward."), field="unit_id")
+
+
+def create_account(
+    *,
+    ward: Ward,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    unit: Unit | None = None,
+) -> User:
+    """Create a staff account in ``ward``."""
+    username = auth_operations.normalize_username(username)
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationFailed(
+            _("Use only letters without accents, digits, dots, dashes and underscores."),
+            field="username",
+        )
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise ValidationFailed(
+            _("The username %(username)s is taken. Choose another.", username=username),
+            field="username",
+        )
+    _check_unit(ward.id, unit)
+    return auth_operations.create_user(
+        ward=ward,
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=role,
+        unit=unit,
+    )
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of ``user``: their sessions carry the old login token."""
+    user.login_token = secrets.token_urlsafe(24)
+
+
+def update_account(
+    user: User,
+    *,
+    actor: User,
+    display_name: str,
+    role: Role,
+    unit: Unit | None,
+    is_active: bool,
+) -> None:
+    """Change an account; deactivating it signs it out everywhere.
+
+    An administrator cannot lock themselves out: neither deactivate their own account
+    nor give up their own administrator role.
+    """
+    if user.id == actor.id:
+        if not is_active:
+            raise PermissionDenied(_("You cannot deactivate your own account."), field="is_active")
+        if user.is_admin and role is not Role.ADMINISTRATOR:
+            raise PermissionDenied(
+                _("You cannot remove your own administrator role. Ask another administrator."),
+                field="role",
+            )
+    _check_unit(user.ward_id, unit)
+    was_active = user.is_active
+    user.display_name = display_name.strip()
+    user.role = role
+    user.unit = unit
+    user.is_active = is_active
+    if was_active and not is_active:
+        sign_out_everywhere(user)
+    db.session.flush()
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set a new password chosen by an administrator; the account is signed out everywhere."""
+    user.set_password(new_password)
+    db.session.flush()
