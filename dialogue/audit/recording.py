@@ -41,7 +41,9 @@ def _jsonable(value):
 
 
 def _columns(obj) -> list[str]:
-    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in _IGNORED_FIELDS]
+    return [
+        attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in _IGNORED_FIELDS
+    ]
 
 
 def _secret(obj, key: str) -> bool:
@@ -155,7 +157,9 @@ def _record_changes(session: Session, flush_context) -> None:
     )
 
 
-def record_event(session: Session, *, ward_id: int | None, entity, summary: str, details: dict) -> None:
+def record_event(
+    session: Session, *, ward_id: int | None, entity, summary: str, details: dict
+) -> None:
     """Record something that is not a plain change of fields (an override, a sign-in)."""
     user_id, actor, remote = _actor()
     session.add(

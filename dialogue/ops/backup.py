@@ -50,11 +50,21 @@ def _target(app_or_url: Flask | str | sa.engine.URL) -> Target:
         config = app_or_url.config
         pg_dump = config.get("DIALOGUE_PG_DUMP") or "pg_dump"
         return Target(
-            url=sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"]),
+            url=_app_database_url(app_or_url),
             pg_dump=pg_dump,
             pg_restore=config.get("DIALOGUE_PG_RESTORE") or _sibling(pg_dump, "pg_restore"),
         )
     return Target(url=sa.engine.make_url(app_or_url))
+
+
+def _app_database_url(app: Flask) -> sa.engine.URL:
+    """Return the URL the application really uses (Flask-SQLAlchemy anchors relative SQLite paths)."""
+    if "sqlalchemy" in app.extensions:
+        from dialogue.extensions import db
+
+        with app.app_context():
+            return db.engine.url
+    return sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 def _sibling(program: str, name: str) -> str:
@@ -65,7 +75,7 @@ def _sibling(program: str, name: str) -> str:
 
 def _dispose_engine(app_or_url) -> None:
     """Close the application's pooled connections, which may hold cached statements."""
-    if isinstance(app_or_url, Flask):
+    if isinstance(app_or_url, Flask) and "sqlalchemy" in app_or_url.extensions:
         from dialogue.extensions import db
 
         with app_or_url.app_context():
@@ -198,13 +208,15 @@ def _conninfo_value(value: str) -> str:
     return f"'{escaped}'"
 
 
-def libpq_parameters(url: sa.engine.URL) -> tuple[str, dict[str, str]]:
+def libpq_parameters(
+    url: sa.engine.URL, *, defaults: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
     """Turn an SQLAlchemy URL into a libpq connection string and the environment it needs.
 
     The password goes into the environment (PGPASSWORD), never onto the command line,
     where every user of the machine could read it.
     """
-    params: dict[str, str] = {}
+    params: dict[str, str] = dict(defaults or {})
     if url.host:
         params["host"] = url.host
     if url.port:
@@ -235,6 +247,7 @@ def _program(program: str, setting: str) -> str:
 
 
 def _run(command: list[str], extra_env: Mapping[str, str], what: str) -> None:
+    # The child needs the usual environment (PATH, locale) plus the password.
     env = {**os.environ, **extra_env}
     try:
         result = subprocess.run(  # noqa: S603 (a fixed program and our own arguments)
@@ -275,7 +288,8 @@ def _pg_restore(target: Target, backup_file: Path) -> None:
             )
         )
     program = _program(target.pg_restore, "DIALOGUE_PG_RESTORE")
-    conninfo, env = libpq_parameters(target.url)
+    # Fail, rather than wait for ever, when a forgotten session holds a lock on a table.
+    conninfo, env = libpq_parameters(target.url, defaults={"options": "-c lock_timeout=30s"})
     _run(
         [
             program,

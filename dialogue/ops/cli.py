@@ -1,4 +1,216 @@
+"""Administration commands: ``flask --app wsgi dialogue …``.
+
+Each command calls the same operations as the web interface, commits, and prints its result;
+a domain error becomes a message and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import sys
+from pathlib import Path
+
 import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from dialogue.audit.recording import set_cli_actor
+from dialogue.core.database import begin_immediately
+from dialogue.errors import DialogueError
+from dialogue.extensions import db
 
 cli = AppGroup("dialogue", help="Dialogue administration commands.")
+
+
+def _command(name: str, **options):
+    """Declare a command that names its actor in the audit log and turns errors into messages."""
+
+    def decorator(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            set_cli_actor(f"cli:{name}")
+            begin_immediately(True)
+            # No request, so no user's language: speak the deployment's default language.
+            try:
+                with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                    return function(*args, **kwargs)
+            except DialogueError as error:
+                db.session.rollback()
+                raise click.ClickException(str(error.message)) from None
+            except sa.exc.SQLAlchemyError as error:
+                db.session.rollback()
+                detail = str(error.orig) if getattr(error, "orig", None) else str(error)
+                raise click.ClickException(
+                    _("The database refused the change: %(error)s", error=detail.splitlines()[0])
+                ) from None
+            except OSError as error:
+                db.session.rollback()
+                raise click.ClickException(
+                    _("The file system refused: %(error)s", error=error)
+                ) from None
+            finally:
+                set_cli_actor(None)
+                begin_immediately(False)
+
+        return cli.command(name, **options)(wrapper)
+
+    return decorator
+
+
+@_command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds a ward.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo ward Thạch Bàn with its staff accounts and its 2020 conference."""
+    from dialogue.demo.seed import DEMO_USERNAMES, load_demo
+    from dialogue.wards.models import Ward
+
+    if if_empty and db.session.scalar(sa.select(Ward.id).limit(1)) is not None:
+        click.echo(_("The database already holds a ward: the demo ward was not loaded."))
+        return
+    configured = current_app.config.get("DIALOGUE_DEMO_PASSWORD")
+    password = configured or secrets.token_urlsafe(9)
+    ward = load_demo(password)
+    db.session.commit()
+    click.echo(
+        _(
+            "Loaded the demo ward %(ward)s: %(groups)s residential groups, %(people)s people, "
+            "%(accounts)s staff accounts.",
+            ward=ward.display_name,
+            groups=len(ward.residential_groups),
+            people=_count_people(ward),
+            accounts=len(DEMO_USERNAMES),
+        )
+    )
+    click.echo(_("Demo logins: %(usernames)s", usernames=", ".join(DEMO_USERNAMES)))
+    if configured:
+        click.echo(_("Password: the one set in DIALOGUE_DEMO_PASSWORD."))
+    else:
+        # Shown once, here, and stored nowhere else.
+        click.echo(_("Password: %(password)s", password=password))
+
+
+def _count_people(ward) -> int:
+    from dialogue.people.models import Person
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Person).where(Person.ward_id == ward.id)
+    )
+
+
+def _read_password(from_stdin: bool) -> str:
+    from dialogue.auth.forms import MIN_PASSWORD_LENGTH
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    return password
+
+
+@_command("create-user")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["administrator", "organiser", "secretary", "chair", "responder"]),
+    help="The role of the account.",
+)
+@click.option("--ward", "ward_slug", required=True, metavar="SLUG", help="The ward's short name.")
+@click.option("--name", "display_name", required=True, help="The name shown in the interface.")
+@click.option("--unit", "unit_name", default=None, help="The unit of a responder (its name).")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def create_user_command(
+    username: str,
+    role: str,
+    ward_slug: str,
+    display_name: str,
+    unit_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a staff account; the password is asked for, never given as an argument."""
+    from dialogue.auth.models import Role
+    from dialogue.auth.operations import create_user, normalize_username
+    from dialogue.wards.models import Unit, Ward
+
+    username = normalize_username(username)
+    if not username or len(username) > 60 or any(ch.isspace() for ch in username):
+        raise click.ClickException(_("Give a username of 1 to 60 characters without spaces."))
+    if not display_name.strip():
+        raise click.ClickException(_("Give the name shown in the interface."))
+    ward = db.session.scalar(sa.select(Ward).where(Ward.slug == ward_slug.strip().lower()))
+    if ward is None:
+        raise click.ClickException(_("There is no ward %(slug)s.", slug=ward_slug))
+    unit = None
+    if unit_name:
+        unit = db.session.scalar(
+            sa.select(Unit).where(Unit.ward_id == ward.id, Unit.name == unit_name.strip())
+        )
+        if unit is None:
+            raise click.ClickException(
+                _("Ward %(slug)s has no unit %(unit)s.", slug=ward.slug, unit=unit_name)
+            )
+    password = _read_password(password_stdin)
+    try:
+        user = create_user(
+            ward=ward,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=Role(role),
+            unit=unit,
+        )
+    except DialogueError as error:
+        if error.field == "username":
+            raise click.ClickException(
+                _("The username %(username)s is taken.", username=username)
+            ) from None
+        raise
+    db.session.commit()
+    click.echo(
+        _(
+            "Created the %(role)s account %(username)s in %(ward)s.",
+            role=role,
+            username=user.username,
+            ward=ward.display_name,
+        )
+    )
+
+
+@_command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path: Path, force: bool) -> None:
+    """Write a consistent snapshot of the database to PATH, while the application runs."""
+    from dialogue.ops.backup import backup_database
+
+    written = backup_database(current_app._get_current_object(), path, overwrite=force)
+    size_kb = max(1, written.stat().st_size // 1024)
+    click.echo(_("Backed up the database to %(path)s (%(size)s KB).", path=written, size=size_kb))
+
+
+@_command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the whole database with the backup in PATH. Nobody should be writing meanwhile."""
+    from dialogue.ops.backup import restore_database
+
+    if not path.is_file():
+        raise click.ClickException(_("There is no backup file at %(path)s.", path=path))
+    if not yes:
+        click.confirm(
+            _("Every record in the database will be replaced by the backup. Go on?"), abort=True
+        )
+    db.session.remove()
+    restore_database(current_app._get_current_object(), path)
+    click.echo(_("Restored the database from %(path)s.", path=path))

@@ -13,7 +13,11 @@ REQUIRED = {
 
 
 def missing_packages() -> list[str]:
-    return [package for library, package in REQUIRED.items() if ctypes.util.find_library(library) is None]
+    return [
+        package
+        for library, package in REQUIRED.items()
+        if ctypes.util.find_library(library) is None
+    ]
 
 
 def main() -> int:

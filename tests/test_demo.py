@@ -1,0 +1,177 @@
+"""The demo ward: what it holds and that loading it twice is refused."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from dialogue.auth.models import Role, User
+from dialogue.auth.operations import create_user
+from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.search import search_condition
+from dialogue.demo import data
+from dialogue.demo.seed import load_demo
+from dialogue.errors import ValidationFailed
+from dialogue.extensions import db
+from dialogue.people.models import Person
+from dialogue.wards.models import DelegateCategory, ResidentialGroup, Unit, Ward
+
+PASSWORD = "demo-password-1"
+
+
+@pytest.fixture
+def demo(app):
+    ward = load_demo(PASSWORD)
+    db.session.commit()
+    return ward
+
+
+def _count(model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_the_demo_ward_is_thach_ban(demo):
+    assert (demo.name, demo.slug, demo.place_name) == ("Thạch Bàn", "thach-ban", "Thạch Bàn")
+    assert demo.kind.word == "phường" and demo.province == "Thành phố Hà Nội"
+    assert demo.address
+    assert len(demo.procedure_areas) == 26 and len(demo.delegate_categories) == 15
+
+
+def test_fifteen_groups_each_with_its_head(demo):
+    groups = db.session.scalars(
+        sa.select(ResidentialGroup)
+        .where(ResidentialGroup.ward_id == demo.id)
+        .order_by(ResidentialGroup.number)
+    ).all()
+    assert [g.number for g in groups] == list(range(1, 16))
+    assert groups[0].name == "Tổ dân phố số 1" and groups[-1].name == "Tổ dân phố số 15"
+    heads = {
+        p.residential_group_id: p.full_name
+        for p in db.session.scalars(
+            sa.select(Person)
+            .join(Person.delegate_category)
+            .where(DelegateCategory.code == "TO_TRUONG")
+        )
+    }
+    assert len(heads) == 15
+    assert all(g.head_name and heads[g.id] == g.head_name for g in groups)
+
+
+def test_units(demo):
+    names = set(db.session.scalars(sa.select(Unit.name).where(Unit.ward_id == demo.id)))
+    assert names == {
+        "Văn phòng HĐND-UBND",
+        "Bộ phận Một cửa",
+        "Công chức Tư pháp - Hộ tịch",
+        "Công chức Địa chính - Xây dựng",
+        "Công chức Văn hóa - Xã hội",
+        "Công an phường",
+    }
+
+
+def test_about_120_people_spread_over_groups_and_categories(demo):
+    total = _count(Person, Person.ward_id == demo.id)
+    assert 110 <= total <= 130
+    in_groups = db.session.scalars(
+        sa.select(Person.residential_group_id)
+        .where(Person.residential_group_id.is_not(None))
+        .distinct()
+    ).all()
+    assert len(in_groups) == 15
+    by_category = dict(
+        db.session.execute(
+            sa.select(DelegateCategory.code, sa.func.count(Person.id))
+            .join(Person.delegate_category)
+            .group_by(DelegateCategory.code)
+        ).all()
+    )
+    assert by_category["TO_TRUONG"] == 15
+    assert by_category["DOANH_NGHIEP"] >= 30
+    for code in ("UBND", "TT_HDND", "MTTQ", "DOAN_THE", "BT_CHI_BO", "BTTND", "NHAN_DAN"):
+        assert by_category.get(code, 0) >= 1, code
+    organisations = db.session.scalars(
+        sa.select(Person.organisation)
+        .join(Person.delegate_category)
+        .where(DelegateCategory.code == "DOANH_NGHIEP")
+    ).all()
+    assert "Công ty TNHH Thương mại A" in organisations and "Hộ kinh doanh B" in organisations
+
+
+def test_phones_only_with_consent(demo):
+    assert _count(Person, Person.phone != "", Person.has_consent.is_(False)) == 0
+    assert _count(Person, Person.phone != "") > 0
+    assert all(
+        phone.startswith("0900 000 ")
+        for phone in db.session.scalars(sa.select(Person.phone).where(Person.phone != ""))
+    )
+
+
+def test_names_are_placeholders_and_unique(demo):
+    names = db.session.scalars(sa.select(Person.full_name)).all()
+    assert len(names) == len(set(names))
+    assert names[0] == "Nguyễn Văn A"
+    for name in names:
+        *_, given = name.split()
+        assert len(given.rstrip("0123456789")) == 1, name
+
+
+def test_diacritic_search_finds_names_with_d_stroke(demo):
+    found = db.session.scalars(
+        sa.select(Person.full_name).where(search_condition(Person, "dang duc"))
+    ).all()
+    assert "Đặng Đức G" in found
+
+
+def test_staff_accounts_for_every_role(demo):
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert set(users) == {"admin", "organiser", "secretary", "chair", "responder"}
+    assert users["admin"].role is Role.ADMINISTRATOR and users["chair"].role is Role.CHAIR
+    assert users["responder"].unit.name == "Công chức Địa chính - Xây dựng"
+    assert all(u.check_password(PASSWORD) and u.ward_id == demo.id for u in users.values())
+
+
+def test_the_conference_of_30_june_2020(demo):
+    conference = db.session.scalar(sa.select(Conference).where(Conference.ward_id == demo.id))
+    assert conference.plan_number == "39/KH-UBND" and conference.plan_date == date(2020, 2, 7)
+    assert (
+        conference.title == "Hội nghị đối thoại về cải cách thủ tục hành chính 6 tháng đầu năm 2020"
+    )
+    assert conference.subject.startswith("Hội nghị đối thoại giữa Chủ tịch UBND phường")
+    assert conference.reporting_period == "6 tháng đầu năm 2020"
+    # 08:00 and 11:00 in Hà Nội are 01:00 and 04:00 UTC.
+    assert conference.start_dt == datetime(2020, 6, 30, 1, tzinfo=UTC)
+    assert conference.planned_end_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
+    assert conference.venue == "Hội trường UBND phường Thạch Bàn"
+    assert conference.status is ConferenceStatus.CLOSED and conference.status_changed_dt is not None
+    assert "Chủ tịch UBND phường" in conference.chair.title
+    assert "Phó Chủ tịch UBND phường" in conference.reporter.title
+    assert {p.delegate_category.code for p in conference.cochairs} == {"TT_HDND", "MTTQ"}
+    assert [u.username for u in conference.secretaries] == ["secretary"]
+
+
+def test_loading_twice_is_refused_and_changes_nothing(demo):
+    before = _count(Person)
+    with pytest.raises(ValidationFailed, match="thach-ban"):
+        load_demo(PASSWORD)
+    db.session.rollback()
+    assert _count(Ward) == 1 and _count(Person) == before
+
+
+def test_loading_is_refused_when_a_demo_username_is_taken(app, other_ward):
+    create_user(
+        ward=other_ward,
+        username="admin",
+        display_name="Lê Văn C",
+        password=PASSWORD,
+        role=Role.ADMINISTRATOR,
+    )
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="admin"):
+        load_demo(PASSWORD)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Ward.id).where(Ward.slug == "thach-ban")) is None
+
+
+def test_data_module_has_no_duplicate_keys():
+    keys = [p.key for p in data.people()]
+    assert len(keys) == len(set(keys))
