@@ -33,7 +33,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
     env = os.environ if environ is None else environ
     mode = (env.get("DIALOGUE_ENV") or "production").strip().lower()
     if mode not in {"production", "development", "testing"}:
-        raise ConfigurationError(f"DIALOGUE_ENV must be production, development or testing, not {mode!r}.")
+        raise ConfigurationError(
+            f"DIALOGUE_ENV must be production, development or testing, not {mode!r}."
+        )
     secret = env.get("DIALOGUE_SECRET_KEY", "").strip()
     if not secret:
         if mode == "production":
@@ -43,7 +45,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
                 "before starting Dialogue in production."
             )
         secret = _development_secret(instance_path)
-    database_url = env.get("DIALOGUE_DATABASE_URL") or f"sqlite:///{instance_path / 'dialogue.sqlite3'}"
+    database_url = (
+        env.get("DIALOGUE_DATABASE_URL") or f"sqlite:///{instance_path / 'dialogue.sqlite3'}"
+    )
     redis_url = env.get("DIALOGUE_REDIS_URL") or None
     secure_cookies = _flag(env.get("DIALOGUE_SECURE_COOKIES"), default=mode == "production")
     return {
@@ -73,5 +77,5 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("DIALOGUE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
-        "DIALOGUE_PSQL": env.get("DIALOGUE_PSQL", "psql"),
+        "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),
     }

@@ -101,23 +101,33 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_template("errors/error.html", code=403, message=_("You may not do this.")), 403
+        return render_template(
+            "errors/error.html", code=403, message=_("You may not do this.")
+        ), 403
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/error.html", code=404, message=_("This page does not exist.")), 404
+        return render_template(
+            "errors/error.html", code=404, message=_("This page does not exist.")
+        ), 404
 
     @app.errorhandler(405)
     def method_not_allowed(error):
         return (
-            render_template("errors/error.html", code=405, message=_("This address does not accept that request.")),
+            render_template(
+                "errors/error.html",
+                code=405,
+                message=_("This address does not accept that request."),
+            ),
             405,
         )
 
     @app.errorhandler(413)
     def too_large(error):
         limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        message = _("What you sent is larger than %(limit)s MB. Choose a smaller file.", limit=limit_mb)
+        message = _(
+            "What you sent is larger than %(limit)s MB. Choose a smaller file.", limit=limit_mb
+        )
         return render_template("errors/error.html", code=413, message=message), 413
 
     @app.errorhandler(429)
@@ -131,7 +141,13 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         return (
-            render_template("errors/error.html", code=500, message=_("Something went wrong on our side. What you sent was not saved; please try again.")),
+            render_template(
+                "errors/error.html",
+                code=500,
+                message=_(
+                    "Something went wrong on our side. What you sent was not saved; please try again."
+                ),
+            ),
             500,
         )
 

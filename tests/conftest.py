@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from dialogue import create_app
 from dialogue.extensions import db
@@ -68,7 +69,9 @@ def _empty_tables() -> None:
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
+                "TRUNCATE "
+                + ", ".join(f'"{name}"' for name in tables)
+                + " RESTART IDENTITY CASCADE"
             )
         else:
             for name in tables:
@@ -89,9 +92,25 @@ def app_config(database_url, tmp_path) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own application context, as in production.
+
+    Without it, requests made while a test holds an app context share its ``g`` (and its
+    database session), which hides bugs that depend on per-request state.
+    """
+
+    def open(self, *args, **kwargs):
+        # The test's own unit of work ends before the "browser" speaks, as it would in life;
+        # a transaction left open would hold an old SQLite snapshot across the request.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config, _schema):
     app = create_app(dict(app_config))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_tables()
         yield app

@@ -23,7 +23,10 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm_password = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
     )
 
     def __init__(self, *args, user, **kwargs):

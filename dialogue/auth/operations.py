@@ -22,9 +22,12 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.is_active:
         return None
+    return user
+
+
+def record_sign_in(user: User) -> None:
     user.last_login_dt = utcnow()
     db.session.flush()
-    return user
 
 
 def change_password(user: User, new_password: str) -> None:
@@ -34,7 +37,13 @@ def change_password(user: User, new_password: str) -> None:
 
 
 def create_user(
-    *, ward, username: str, display_name: str, password: str, role: Role, unit=None,
+    *,
+    ward,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    unit=None,
     is_active: bool = True,
 ) -> User:
     """Create a staff account."""
@@ -42,7 +51,11 @@ def create_user(
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("username taken", field="username")
     user = User(
-        ward=ward, username=username, display_name=display_name.strip(), role=role, unit=unit,
+        ward=ward,
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        unit=unit,
         is_active=is_active,
     )
     user.set_password(password)

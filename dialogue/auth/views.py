@@ -4,9 +4,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from dialogue.auth.access import login_required, public
-
 from dialogue.auth import operations
+from dialogue.auth.access import login_required, public
 from dialogue.auth.forms import ChangePasswordForm, LoginForm
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db, limiter
@@ -45,10 +44,10 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.username.data, form.password.data)
         if user is None:
-            db.session.rollback()
             form.form_errors.append(_("The username or the password is wrong."))
             return _render_login(form)
         login_user(user, remember=form.remember.data)
+        operations.record_sign_in(user)
         db.session.commit()
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -71,7 +70,7 @@ def change_password():
         operations.change_password(current_user, form.new_password.data)
         db.session.commit()
         # The new login token signed every session out: sign this one in again.
-        login_user(current_user)
+        login_user(current_user._get_current_object())
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

@@ -1,8 +1,8 @@
 """Conferences: the list and one conference's page. Planning pages come with the workflow."""
 
 from flask import Blueprint, render_template, request
-from dialogue.auth.access import login_required
 
+from dialogue.auth.access import login_required
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.scoping import get_scoped_or_404, scoped_select
 from dialogue.extensions import db

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -11,6 +13,18 @@ from dialogue.extensions import db, migrate
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", default=False)
+
+
+def begin_immediately(enabled: bool = True) -> None:
+    """Make this context's transactions take SQLite's write lock up front (CLI commands)."""
+    _writer.set(enabled)
+
+
+def _wants_write_lock() -> bool:
+    if _writer.get():
+        return True
+    return has_request_context() and request.method not in _READ_METHODS
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -29,8 +43,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         # A request that may write takes the write lock up front, so a read-then-write
         # never fails half-way with "database is locked"; pages that only read do not.
-        reading = has_request_context() and request.method in _READ_METHODS
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

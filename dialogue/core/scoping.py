@@ -55,7 +55,7 @@ def visible_to_user(obj) -> bool:
 
 def get_scoped_or_404(model, ident):
     """Load one ward record; another ward's record answers 404, as if it did not exist."""
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident) if ident is not None else None
     if not visible_to_user(obj):
         abort(404)
     return obj

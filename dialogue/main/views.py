@@ -1,7 +1,17 @@
 """The start page, language choice, the administrator's working ward, and the health check."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from dialogue.auth.access import admin_required, public
@@ -10,8 +20,8 @@ from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db
 from dialogue.main.navigation import navigation_for
-from dialogue.web import LOCALE_KEY
 from dialogue.wards.models import Ward
+from dialogue.web import LOCALE_KEY
 
 bp = Blueprint("main", __name__)
 
@@ -48,7 +58,10 @@ def set_locale():
 @bp.route("/working-ward", methods=["POST"])
 @admin_required
 def set_ward():
-    ward = get_scoped_or_404(Ward, request.form.get("ward_id", type=int))
+    ward_id = request.form.get("ward_id", type=int)
+    if ward_id is None:
+        abort(400)
+    ward = get_scoped_or_404(Ward, ward_id)
     set_working_ward(ward)
     target = request.form.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
