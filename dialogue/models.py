@@ -4,13 +4,14 @@ from dialogue.audit import recording  # noqa: F401  (registers the audit listene
 from dialogue.audit.models import AuditEvent
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference
-from dialogue.people.models import Person
+from dialogue.people.models import PendingImport, Person
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
 
 __all__ = [
     "AuditEvent",
     "Conference",
     "DelegateCategory",
+    "PendingImport",
     "Person",
     "ProcedureArea",
     "ResidentialGroup",

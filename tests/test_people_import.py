@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 import zipfile
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -17,7 +16,7 @@ from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
 from dialogue.extensions import db
 from dialogue.people import importing, operations
-from dialogue.people.models import Person
+from dialogue.people.models import PendingImport, Person
 from dialogue.wards.models import ResidentialGroup
 
 HEADER_VI = [
@@ -91,8 +90,14 @@ def lookup(ward, groups):
 
 
 @pytest.fixture
-def imports_dir(app) -> Path:
-    return Path(app.instance_path) / "imports"
+def waiting(app):
+    """The imports waiting for their confirmation, as stored."""
+
+    def rows():
+        db.session.expire_all()
+        return db.session.scalars(sa.select(PendingImport)).all()
+
+    return rows
 
 
 def upload(client, data: bytes, filename: str):
@@ -365,7 +370,7 @@ def test_limits_on_size_and_rows(lookup, monkeypatch):
 
 
 def test_preview_writes_nothing_and_confirm_applies_everything(
-    client, organiser, ward, groups, imports_dir
+    client, organiser, ward, groups, waiting
 ):
     response = upload(client, csv_bytes(GOOD_ROWS, bom=True), "danh-ba.csv")
 
@@ -375,7 +380,7 @@ def test_preview_writes_nothing_and_confirm_applies_everything(
     for name in ("Nguyễn Văn A", "Trần Thị B", "Lê Văn C"):
         assert name in page
     assert people(ward) == []
-    assert len(list(imports_dir.iterdir())) == 1
+    assert len(waiting()) == 1
 
     confirmed = client.post("/people/import/confirm", data={"token": confirm_token(page)})
 
@@ -384,7 +389,7 @@ def test_preview_writes_nothing_and_confirm_applies_everything(
     assert [p.full_name for p in imported] == ["Nguyễn Văn A", "Trần Thị B", "Lê Văn C"]
     assert imported[0].residential_group_id == groups[9].id
     assert imported[1].email == "b@example.vn" and imported[1].has_consent
-    assert list(imports_dir.iterdir()) == []
+    assert waiting() == []
     events = db.session.scalars(
         sa.select(AuditEvent).where(
             AuditEvent.entity_type == "people", AuditEvent.action == AuditAction.CREATE
@@ -409,7 +414,7 @@ def test_confirm_twice_imports_once(client, organiser, ward, groups):
 
 
 def test_a_file_with_bad_rows_lists_them_all_and_cannot_be_confirmed(
-    client, organiser, ward, groups, imports_dir
+    client, organiser, ward, groups, waiting
 ):
     data = csv_bytes(
         [
@@ -435,7 +440,7 @@ def test_a_file_with_bad_rows_lists_them_all_and_cannot_be_confirmed(
     assert "Fix these rows" in page
     assert 'action="/people/import/confirm"' not in page
     assert people(ward) == []
-    assert not imports_dir.exists() or list(imports_dir.iterdir()) == []
+    assert waiting() == []
 
 
 def test_duplicates_are_skipped_with_a_warning(client, organiser, ward, groups, make_person):
@@ -491,29 +496,14 @@ def test_a_failure_while_applying_leaves_nothing(client, organiser, ward, groups
     assert len(people(ward)) == 3
 
 
-def test_a_confirmation_already_under_way_is_not_applied_twice(
-    client, organiser, ward, groups, imports_dir
-):
-    page = upload(client, csv_bytes(GOOD_ROWS), "danh-ba.csv").get_data(as_text=True)
-    (waiting,) = imports_dir.iterdir()
-    waiting.rename(waiting.with_name(waiting.name + ".claimed"))  # the first click holds it
-
-    response = client.post(
-        "/people/import/confirm", data={"token": confirm_token(page)}, follow_redirects=True
-    )
-
-    assert "no longer waiting" in response.get_data(as_text=True)
-    assert people(ward) == []
-
-
-def test_a_forged_token_imports_nothing(client, organiser, ward, groups, imports_dir):
+def test_a_forged_token_imports_nothing(client, organiser, ward, groups, waiting):
     upload(client, csv_bytes(GOOD_ROWS), "danh-ba.csv")
 
     for token in ("../../secret_key", "x" * 32, ""):
         response = client.post("/people/import/confirm", data={"token": token})
         assert response.status_code == 302
     assert people(ward) == []
-    assert len(list(imports_dir.iterdir())) == 1
+    assert len(waiting()) == 1
 
 
 def test_another_users_import_cannot_be_confirmed(
@@ -529,18 +519,18 @@ def test_another_users_import_cannot_be_confirmed(
     assert people(ward) == []
 
 
-def test_an_expired_import_is_refused_and_cleaned_up(client, organiser, ward, groups, imports_dir):
+def test_an_expired_import_is_refused_and_cleaned_up(client, organiser, ward, groups, waiting):
     page = upload(client, csv_bytes(GOOD_ROWS), "danh-ba.csv").get_data(as_text=True)
-    (waiting,) = imports_dir.iterdir()
-    two_hours_ago = time.time() - 7200
-    os.utime(waiting, (two_hours_ago, two_hours_ago))
+    (stale,) = waiting()
+    stale.created_dt = datetime.now(UTC) - timedelta(hours=2)
+    db.session.commit()
 
     response = client.post("/people/import/confirm", data={"token": confirm_token(page)})
-    upload(client, csv_bytes(GOOD_ROWS), "again.csv")
-
     assert response.status_code == 302
     assert people(ward) == []
-    assert waiting not in list(imports_dir.iterdir())
+
+    upload(client, csv_bytes(GOOD_ROWS), "again.csv")
+    assert [row.filename for row in waiting()] == ["again.csv"]
 
 
 @pytest.mark.parametrize(

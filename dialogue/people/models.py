@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dialogue.core.db import TimestampMixin
+from dialogue.core.db import TimestampMixin, UTCDateTime, utcnow
 from dialogue.core.search import SearchableMixin
 from dialogue.extensions import db
 from dialogue.wards.models import DelegateCategory, ResidentialGroup, Ward, WardScopedMixin
@@ -43,3 +45,24 @@ class Person(SearchableMixin, WardScopedMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.full_name!r}>"
+
+
+class PendingImport(WardScopedMixin, db.Model):
+    """An uploaded directory file between its preview and the organiser's confirmation.
+
+    Kept in the database, not on one machine's disk, so the confirmation may reach any
+    application process; the row is deleted in the same transaction that applies the import.
+    """
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(120), default="")
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PendingImport {self.id} {self.filename!r}>"

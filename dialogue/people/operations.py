@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_text
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
-from dialogue.people.models import Person
+from dialogue.people.models import PendingImport, Person
 from dialogue.wards.models import DelegateCategory, ResidentialGroup, Ward
 
 PHONE_CHARACTERS = re.compile(r"[0-9 +.\-()]+")
@@ -139,3 +142,28 @@ def import_people(ward: Ward, rows: Sequence[PersonData]) -> list[Person]:
     db.session.add_all(people)
     db.session.flush()
     return people
+
+
+def keep_pending_import(
+    ward, user, *, filename: str, kind: str, content: bytes, lifetime
+) -> PendingImport:
+    """Keep an uploaded file until its confirmation; forget this user's earlier and stale ones."""
+    db.session.execute(
+        sa.delete(PendingImport).where(
+            sa.or_(
+                PendingImport.user_id == user.id,
+                PendingImport.created_dt < utcnow() - lifetime,
+            )
+        )
+    )
+    pending = PendingImport(
+        ward_id=ward.id,
+        user_id=user.id,
+        token=secrets.token_urlsafe(24),
+        filename=filename[:120],
+        kind=kind,
+        content=content,
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending

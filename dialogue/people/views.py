@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import secrets
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
+from dialogue.core.db import utcnow
 from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
 from dialogue.core.search import search_condition
 from dialogue.core.text import fold
@@ -33,13 +33,13 @@ from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
 from dialogue.people import importing, operations
 from dialogue.people.forms import ImportConfirmForm, ImportUploadForm, PeopleFilterForm, PersonForm
-from dialogue.people.models import Person
+from dialogue.people.models import PendingImport, Person
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 PER_PAGE = 50
 IMPORT_SESSION_KEY = "people_import"
-IMPORT_LIFETIME_SECONDS = 3600
+IMPORT_LIFETIME = timedelta(hours=1)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -159,48 +159,30 @@ def delete(person_id: int):
 
 
 # -- import -------------------------------------------------------------------------------------
-# Between the preview and the confirmation the uploaded file waits under instance/imports/,
-# named by a random token that only this user's session knows; the confirmation reads and
-# checks it again, because the directory may have changed in between.
+# Between the preview and the confirmation the uploaded file waits in the database, named by
+# a random token that only this user's session knows; the confirmation reads and checks it
+# again, because the directory may have changed in between.
 
 
-def _imports_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _remove_stale_imports() -> None:
-    cutoff = time.time() - IMPORT_LIFETIME_SECONDS
-    for path in _imports_dir().iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another worker removed it first
-
-
-def _stored_import(token: str) -> tuple[Path, dict] | None:
-    """Return the waiting file of this user's import ``token``, if it is still there."""
-    pending = session.get(IMPORT_SESSION_KEY)
-    if not pending or not token or not secrets.compare_digest(str(pending.get("token")), token):
+def _stored_import(token: str) -> PendingImport | None:
+    """Return this user's waiting import ``token``, if it is still there."""
+    if not token or not secrets.compare_digest(str(session.get(IMPORT_SESSION_KEY, "")), token):
         return None
-    if (
-        pending.get("user_id") != current_user.id
-        or pending.get("ward_id") != current_ward().id
-        or pending.get("kind") not in importing.EXTENSIONS
-    ):
-        return None
-    path = _imports_dir() / f"{pending['token']}.{pending['kind']}"
-    if not path.is_file() or path.stat().st_mtime < time.time() - IMPORT_LIFETIME_SECONDS:
-        return None
-    return path, pending
+    return db.session.scalar(
+        scoped_select(PendingImport)
+        .where(
+            PendingImport.token == token,
+            PendingImport.user_id == current_user.id,
+            PendingImport.created_dt >= utcnow() - IMPORT_LIFETIME,
+        )
+        .with_for_update()
+    )
 
 
-def _forget_import(path: Path | None = None) -> None:
+def _forget_import(pending: PendingImport) -> None:
     session.pop(IMPORT_SESSION_KEY, None)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    db.session.delete(pending)
+    db.session.commit()
 
 
 def _lookup(ward) -> importing.Lookup:
@@ -245,21 +227,17 @@ def import_upload():
         return _render_upload(form, 400)
     confirm_form = None
     if preview.can_apply:
-        _remove_stale_imports()
-        previous = session.get(IMPORT_SESSION_KEY)
-        if previous:
-            _forget_import(_imports_dir() / f"{previous['token']}.{previous['kind']}")
-        token = secrets.token_urlsafe(24)
-        kind = importing.file_kind(data)
-        (_imports_dir() / f"{token}.{kind}").write_bytes(data)
-        session[IMPORT_SESSION_KEY] = {
-            "token": token,
-            "kind": kind,
-            "filename": filename[:120],
-            "ward_id": current_ward().id,
-            "user_id": current_user.id,
-        }
-        confirm_form = ImportConfirmForm(formdata=None, token=token)
+        pending = operations.keep_pending_import(
+            current_ward(),
+            current_user,
+            filename=filename,
+            kind=importing.file_kind(data),
+            content=data,
+            lifetime=IMPORT_LIFETIME,
+        )
+        db.session.commit()
+        session[IMPORT_SESSION_KEY] = pending.token
+        confirm_form = ImportConfirmForm(formdata=None, token=pending.token)
     return _render_preview(preview, filename, confirm_form)
 
 
@@ -277,40 +255,33 @@ def _no_longer_waiting():
 @role_required(Role.ORGANISER)
 def import_confirm():
     form = ImportConfirmForm()
-    stored = _stored_import(form.token.data) if form.validate_on_submit() else None
-    if stored is None:
-        return _no_longer_waiting()
-    waiting, pending = stored
-    # Claim the file first: of two clicks on "Import", only one finds it.
-    path = waiting.with_name(waiting.name + ".claimed")
-    try:
-        waiting.rename(path)
-    except FileNotFoundError:
+    # The row is locked (a write transaction on SQLite): of two clicks on "Import", the
+    # second waits, then finds it gone.
+    pending = _stored_import(form.token.data) if form.validate_on_submit() else None
+    if pending is None:
         return _no_longer_waiting()
     ward = current_ward()
+    filename = pending.filename
     try:
-        preview = importing.check_upload(path.read_bytes(), pending["kind"], _lookup(ward))
+        preview = importing.check_upload(pending.content, pending.kind, _lookup(ward))
     except importing.UnreadableFile as error:
-        _forget_import(path)
+        _forget_import(pending)
         flash(error.message, "error")
         return redirect(url_for("people.import_upload"))
     if not preview.can_apply:
         # The directory changed since the preview: show what is wrong now, apply nothing.
-        _forget_import(path)
-        return _render_preview(preview, pending["filename"]), 409
+        _forget_import(pending)
+        return _render_preview(preview, filename), 409
     try:
+        # Applied and forgotten in one transaction: a failure leaves the file waiting.
         people = operations.import_people(ward, [row.to_person_data() for row in preview.rows])
+        db.session.delete(pending)
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
-        _forget_import(path)
         flash(_("Nothing was imported: %(reason)s", reason=error.message), "error")
         return redirect(url_for("people.import_upload"))
-    except Exception:
-        db.session.rollback()
-        path.rename(waiting)  # nothing was applied: the user may confirm again
-        raise
-    _forget_import(path)
+    session.pop(IMPORT_SESSION_KEY, None)
     message = ngettext(
         "%(num)s person has been imported.", "%(num)s people have been imported.", len(people)
     )

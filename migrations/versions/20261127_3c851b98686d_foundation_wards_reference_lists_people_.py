@@ -1,8 +1,8 @@
 """foundation: wards, reference lists, people, staff, conferences, audit
 
-Revision ID: 21901871f558
+Revision ID: 3c851b98686d
 Revises: 
-Create Date: 2026-11-27 19:56:25.209602
+Create Date: 2026-11-27 19:57:41.961292
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 import dialogue.core.db
 
-revision = '21901871f558'
+revision = '3c851b98686d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -196,6 +196,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_conferences_reporter_id'), ['reporter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conferences_ward_id'), ['ward_id'], unique=False)
 
+    op.create_table('pending_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('created_dt', dialogue.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ward_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_imports_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_pending_imports_ward_id_wards'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_imports')),
+    sa.UniqueConstraint('token', name=op.f('uq_pending_imports_token'))
+    )
+    with op.batch_alter_table('pending_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_imports_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_imports_ward_id'), ['ward_id'], unique=False)
+
     op.create_table('conference_cochairs',
     sa.Column('conference_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -215,6 +233,11 @@ def upgrade():
 def downgrade():
     op.drop_table('conference_secretaries')
     op.drop_table('conference_cochairs')
+    with op.batch_alter_table('pending_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_imports_ward_id'))
+        batch_op.drop_index(batch_op.f('ix_pending_imports_user_id'))
+
+    op.drop_table('pending_imports')
     with op.batch_alter_table('conferences', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conferences_ward_id'))
         batch_op.drop_index(batch_op.f('ix_conferences_reporter_id'))
