@@ -224,3 +224,23 @@ def test_create_user_errors_are_messages(runner, make_user, args, stdin, message
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
     assert _count(User) == users
+
+
+def test_create_ward_gives_it_its_reference_lists(runner):
+    result = runner.invoke(
+        args=[
+            "dialogue",
+            "create-ward",
+            "cu-khoi",
+            "--name",
+            "Cự Khối",
+            "--province",
+            "Thành phố Hà Nội",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    ward = db.session.scalar(sa.select(Ward).where(Ward.slug == "cu-khoi"))
+    assert ward.display_name == "Phường Cự Khối"
+    assert len(ward.procedure_areas) == 26 and len(ward.delegate_categories) == 15
+    again = runner.invoke(args=["dialogue", "create-ward", "cu-khoi", "--name", "Cự Khối"])
+    assert again.exit_code == 1 and "Traceback" not in again.output

@@ -115,6 +115,28 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
+@_command("create-ward")
+@click.argument("slug")
+@click.option("--name", required=True, help='The ward\'s name without its kind, e.g. "Thạch Bàn".')
+@click.option(
+    "--kind", type=click.Choice(["phuong", "xa", "dac_khu"]), default="phuong", show_default=True
+)
+@click.option("--province", default="", help='e.g. "Thành phố Hà Nội".')
+@click.option("--place-name", default=None, help="The place name written before dates.")
+def create_ward_command(
+    slug: str, name: str, kind: str, province: str, place_name: str | None
+) -> None:
+    """Create a ward with its own copy of the reference lists (the first step of a deployment)."""
+    from dialogue.wards.models import WardKind
+    from dialogue.wards.operations import create_ward
+
+    ward = create_ward(
+        name=name, slug=slug, kind=WardKind(kind), province=province, place_name=place_name
+    )
+    db.session.commit()
+    click.echo(_("Created %(ward)s (%(slug)s).", ward=ward.display_name, slug=ward.slug))
+
+
 @_command("create-user")
 @click.argument("username")
 @click.option(
