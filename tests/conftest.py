@@ -115,7 +115,6 @@ def app(app_config, _schema):
         _empty_tables()
         yield app
         db.session.remove()
-        _empty_tables()
         db.engine.dispose()
 
 

@@ -27,6 +27,7 @@ def test_organiser_signs_in_and_finds_a_person_without_diacritics(
     page.get_by_role("link", name="Danh bạ").click()
     page.get_by_label("Tìm kiếm").fill("nguyen van duc")
     page.keyboard.press("Enter")
+    page.wait_for_url("**/people/?q=nguyen+van+duc*")
     rows = page.locator("table tbody tr")
     assert rows.count() == 1
     assert "Nguyễn Văn Đức" in rows.first.inner_text()
