@@ -1,0 +1,132 @@
+"""A small load harness: serve the app under gunicorn on loopback and time requests side by side.
+
+Each benchmark seeds its own database, starts gunicorn, then interleaves the requests it
+compares (a bare route and the real ones) so that both see the same machine noise.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 4, app: str = "bench.benchapp:app"):
+    """Run gunicorn on a free loopback port; yield the port; stop it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", app,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield port, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def worker_rss_mb(master: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker, in MB (Linux /proc)."""
+    sizes = []
+    for child in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        sizes.append(kb / 1024)
+    return sizes
+
+
+@dataclass
+class Session:
+    """A keep-alive HTTP client with cookies, as one browser tab."""
+
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        body = urlencode(form) if form is not None else None
+        all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        all_headers.update(headers or {})
+        started = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=all_headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        elapsed = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie(header)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+        return response.status, data, elapsed
+
+    def csrf_token(self, path: str) -> str:
+        status, data, _ = self.request("GET", path)
+        match = CSRF_RE.search(data.decode())
+        if status != 200 or match is None:
+            raise RuntimeError(f"no CSRF token on {path} ({status})")
+        return match.group(1)
+
+    def login(self, username: str, password: str) -> None:
+        token = self.csrf_token("/auth/login")
+        status, _, _ = self.request(
+            "POST", "/auth/login", {"username": username, "password": password, "csrf_token": token}
+        )
+        if status != 302:
+            raise RuntimeError(f"login failed ({status})")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary(name: str, seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "name": name,
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+    }
