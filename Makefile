@@ -30,10 +30,10 @@ system-check: $(STAMP)
 	@$(BIN)/python -m dialogue.ops.syscheck
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -q -d $(TRANSLATIONS) 2>/dev/null || $(BIN)/pybabel compile -q -d $(TRANSLATIONS)
+	@$(BIN)/pybabel compile -q -d $(TRANSLATIONS)
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs='.*' -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 run: system-check translations

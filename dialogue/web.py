@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dialogue.core import dates
+from dialogue.core import dates, wtforms_messages
 from dialogue.extensions import babel, csrf, limiter, login_manager
 
 LOCALE_KEY = "locale"
@@ -158,6 +158,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["vn_date"] = dates.vn_date
     app.jinja_env.filters["vn_short_date"] = dates.vn_short_date
+    # "5.000" in Vietnamese, "5,000" in English.
+    app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["vn_datetime"] = dates.vn_datetime
     app.jinja_env.filters["local_dt"] = lambda value, fmt="%d/%m/%Y %H:%M": (
         dates.to_local(value, select_timezone()).strftime(fmt) if value else ""
@@ -182,6 +184,7 @@ def init_app(app: Flask) -> None:
     configure_password_hashing(fast=app.config["DIALOGUE_ENV"] == "testing")
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    wtforms_messages.install()
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

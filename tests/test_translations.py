@@ -11,7 +11,14 @@ from dialogue.config import PROJECT_ROOT
 
 CATALOGUE = PROJECT_ROOT / "dialogue" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "_l": None,
+}
 
 
 def _extracted() -> set[str]:
@@ -26,6 +33,8 @@ def _extracted() -> set[str]:
             method_map=[(pattern, method)],
             options_map={pattern: {"extensions": "jinja2.ext.do"}},
             keywords=KEYWORDS,
+            # Babel skips folders starting with "_" by default; templates/_macros counts.
+            directory_filter=lambda path: not Path(path).name.startswith("."),
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found

@@ -201,7 +201,7 @@ def create_user_command(
     click.echo(
         _(
             "Created the %(role)s account %(username)s in %(ward)s.",
-            role=role,
+            role=Role(role).title,
             username=user.username,
             ward=ward.display_name,
         )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from dialogue.core.text import fold, normalize_text
@@ -124,7 +125,7 @@ def _table(lines: Iterable[Iterable]) -> Table:
             raise UnreadableFile(
                 _(
                     "The file has more than %(limit)s rows. Split it into smaller files.",
-                    limit=f"{MAX_ROWS:,}",
+                    limit=format_decimal(MAX_ROWS),
                 )
             )
         rows.append((line, cells))
@@ -461,7 +462,7 @@ def _check_row(
 
 def _column_title(name: str) -> str:
     return {
-        "full_name": _("Name"),
+        "full_name": _("Full name"),
         "title": _("Title"),
         "organisation": _("Organisation"),
         "phone": _("Phone"),
