@@ -1,0 +1,1 @@
+"""Inviting people to a conference: the invitation list and its letters (giấy mời)."""
