@@ -60,6 +60,8 @@ class Attendee(SearchableMixin, TimestampMixin, db.Model):
 
     __tablename__ = "attendees"
     __audited__ = True
+    # The check-in token is a credential: the audit log says it changed, never what it is.
+    __audit_secret__ = frozenset({"token"})
     __searchable__ = ("full_name", "organisation", "title")
     __table_args__ = (sa.UniqueConstraint("conference_id", "person_id"),)
 

@@ -1,0 +1,86 @@
+"""Forms of the check-in desk: a scanned code, a name search, a mark, a walk-in."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SearchField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from dialogue.attendance.models import AttendanceStatus
+from dialogue.attendance.operations import MAX_SCANNED_LENGTH, WalkInData
+from dialogue.core.text import normalize_text
+
+NO_CHOICE = 0
+
+
+class CodeForm(FlaskForm):
+    """The box a USB scanner types the invitation's code into, followed by Enter."""
+
+    token = StringField(
+        _l("Invitation code"),
+        validators=[
+            DataRequired(_l("Scan the QR code on the invitation, or type its code.")),
+            Length(max=MAX_SCANNED_LENGTH),
+        ],
+    )
+
+
+class SearchForm(FlaskForm):
+    """The name search of the desk (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name, title or organisation"), validators=[Optional(), Length(max=100)])
+
+
+class MarkForm(FlaskForm):
+    """Mark someone present or excused; the button pressed says which."""
+
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice(AttendanceStatus.PRESENT.value, _l("Present")),
+            SelectChoice(AttendanceStatus.EXCUSED.value, _l("Excused")),
+        ],
+        default=AttendanceStatus.PRESENT.value,
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token: check in from the directory, undo."""
+
+
+class WalkInForm(FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter the full name.")), Length(max=120)],
+        filters=[normalize_text],
+    )
+    residential_group_id = SelectField(_l("Residential group"), coerce=int, default=NO_CHOICE)
+    organisation = StringField(
+        _l("or organisation"), validators=[Length(max=200)], filters=[normalize_text]
+    )
+    delegate_category_id = SelectField(_l("Delegate category"), coerce=int, default=NO_CHOICE)
+    same_name_confirmed = BooleanField(
+        _l("This is another person with the same name: add them anyway")
+    )
+
+    def __init__(self, *args, groups, categories, locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.residential_group_id.choices = [SelectChoice(NO_CHOICE, _l("None"))] + [
+            SelectChoice(group.id, group.name) for group in groups
+        ]
+        self.delegate_category_id.choices = [SelectChoice(NO_CHOICE, _l("None"))] + [
+            SelectChoice(category.id, category.name_for(locale)) for category in categories
+        ]
+
+    def to_data(self) -> WalkInData:
+        return WalkInData(
+            full_name=self.full_name.data or "",
+            residential_group_id=self.residential_group_id.data or None,
+            organisation=self.organisation.data or "",
+            delegate_category_id=self.delegate_category_id.data or None,
+            same_name_confirmed=bool(self.same_name_confirmed.data),
+        )
