@@ -170,7 +170,9 @@ def _register_template_helpers(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "available_locales": app.config["DIALOGUE_LOCALES"],
-            "current_ward": current_ward() if current_user.is_authenticated else None,
+            "current_ward": current_ward()
+            if has_request_context() and current_user.is_authenticated
+            else None,
         }
 
 

@@ -6,24 +6,41 @@ or ``role_required``) and every URL argument must name a record kind known below
 
 from __future__ import annotations
 
-import pytest
+import io
+import itertools
 
+import pytest
+from PIL import Image
+
+from dialogue.attendance.models import Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
 from dialogue.extensions import db
-from dialogue.wards.models import Unit
+from dialogue.conferences.models import AgendaItem, ConferenceStatus
+from dialogue.dossier import operations as dossier_operations
+from dialogue.dossier.figures import Counts
+from dialogue.dossier.models import DossierChannel
+from dialogue.photos import operations as photo_operations
+from dialogue.wards.models import ResidentialGroup, Unit
 from tests.conftest import PASSWORD
 
 ANONYMOUS = None
 
 
+_serial = itertools.count(1)
+
+
 def _records(ward, make_person, make_conference, make_user):
-    """One record of every kind that appears in a URL, in ``ward``."""
+    """One fresh record of every kind that appears in a URL, in ``ward``."""
+    n = next(_serial)
     person = make_person(ward=ward)
-    unit = Unit(ward=ward, name=f"Bộ phận Một cửa {ward.id}")
-    db.session.add(unit)
+    unit = Unit(ward=ward, name=f"Bộ phận Một cửa {n}")
+    group = ResidentialGroup(ward=ward, number=100 + n, name=f"Tổ dân phố số {100 + n}")
+    db.session.add_all([unit, group])
     staff = make_user(Role.RESPONDER, ward=ward)
-    conference = make_conference(ward=ward)
+    # Announced: the stage at which the most pages of a conference are open.
+    conference = make_conference(ward=ward, status=ConferenceStatus.ANNOUNCED)
+    attendee = Attendee(conference=conference, full_name=f"Lê Văn C{n}", is_invited=True)
     event = AuditEvent(
         ward_id=ward.id,
         actor="test",
@@ -33,28 +50,42 @@ def _records(ward, make_person, make_conference, make_user):
         summary="test",
         changes={},
     )
-    db.session.add(event)
+    item = AgendaItem(conference=conference, position=1, title="Báo cáo kết quả giải quyết TTHC")
+    db.session.add_all([attendee, event, item])
+    db.session.flush()
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "JPEG")
+    photo = photo_operations.add_photo(
+        conference, image.getvalue(), caption="Ảnh", uploaded_by=None
+    )
+    counts = Counts(received_online=1, resolved_on_time=1)
+    report = dossier_operations.save_report(
+        conference, dossier_operations.ReportData(counts=counts)
+    )
+    line = dossier_operations.add_line(
+        report, dossier_operations.LineData(counts=counts, channel=DossierChannel.ONLINE)
+    )
     db.session.commit()
     return {
         "ward_id": ward.id,
+        "ward_slug": ward.slug,
         "person_id": person.id,
         "conference_id": conference.id,
         "user_id": staff.id,
         "unit_id": unit.id,
-        "group_id": ward.residential_groups[0].id if ward.residential_groups else None,
+        "group_id": group.id,
         "area_id": ward.procedure_areas[0].id,
         "category_id": ward.delegate_categories[0].id,
         "event_id": event.id,
+        "attendee_id": attendee.id,
+        "item_id": item.id,
+        "photo_id": photo.id,
+        "line_id": line.id,
     }
 
 
 @pytest.fixture
 def world(app, ward, other_ward, make_person, make_conference, make_user):
-    from dialogue.wards.models import ResidentialGroup
-
-    for w in (ward, other_ward):
-        db.session.add(ResidentialGroup(ward=w, number=1, name="Tổ dân phố số 1"))
-    db.session.commit()
     own = _records(ward, make_person, make_conference, make_user)
     other = _records(other_ward, make_person, make_conference, make_user)
     clients = {ANONYMOUS: app.test_client()}
@@ -66,7 +97,7 @@ def world(app, ward, other_ward, make_person, make_conference, make_user):
         )
         assert response.status_code == 302
         clients[role] = client
-    return own, other, clients
+    return own, other, clients, lambda: _records(ward, make_person, make_conference, make_user)
 
 
 def _routes(app):
@@ -116,13 +147,15 @@ def _check(status: int, location: str, expected: str, method: str) -> bool:
     if expected == "open":
         return status in {200, 302, 400}
     # allowed
+    if location.startswith("/auth/login"):
+        return False
     if method == "GET":
         return status in {200, 302}
     return status not in {403, 404} and status < 500
 
 
 def test_access_matrix(app, world):
-    own, other, clients = world
+    own, other, clients, fresh_records = world
     failures = []
     deferred = []
     for rule, method, view in _routes(app):
@@ -143,10 +176,16 @@ def test_access_matrix(app, world):
                     failures.append(
                         f"{method} {url} as {role}: {response.status_code}, expected {expected}"
                     )
+    # Signing out last, so that it does not sign the other checks out.
+    deferred.sort(key=lambda item: item[0].endpoint == "auth.logout")
     for rule, method, role, client, expected in deferred:
-        url = _url(rule, own)
+        # A write may delete or change its record: each gets records of its own.
+        url = _url(rule, fresh_records())
         response = client.open(url, method=method)
-        if not _check(response.status_code, "", expected, method):
+        location = response.headers.get("Location", "")
+        if rule.endpoint == "auth.logout":
+            location = ""  # signing out rightly ends at the sign-in page
+        if not _check(response.status_code, location, expected, method):
             failures.append(
                 f"{method} {url} as {role}: {response.status_code}, expected {expected}"
             )

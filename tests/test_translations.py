@@ -82,3 +82,29 @@ def test_vietnamese_is_in_nfc(catalogue):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for text in strings:
             assert unicodedata.is_normalized("NFC", text), message.id
+
+
+def test_wtforms_messages_are_translated_and_formatted(app):
+    from flask_babel import force_locale
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+    from wtforms import StringField
+    from wtforms.validators import DataRequired, Length
+
+    class Probe(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[DataRequired()])
+        code = StringField(validators=[Length(max=3)])
+
+    with app.test_request_context():
+        with force_locale("vi"):
+            form = Probe(formdata=MultiDict({"name": "", "code": "abcdef"}))
+            form.validate()
+        assert form.name.errors == ["Trường này là bắt buộc."]
+        assert form.code.errors == ["Không được dài quá 3 ký tự."]
+        with force_locale("en"):
+            form = Probe(formdata=MultiDict({"name": "", "code": "abcdef"}))
+            form.validate()
+        assert form.code.errors == ["Field cannot be longer than 3 characters."]

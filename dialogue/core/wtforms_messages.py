@@ -5,18 +5,21 @@ would stay English. Forms here take their translations from Flask-Babel instead,
 messages are listed below so that extraction puts them in our catalogue.
 """
 
-from flask_babel import gettext, lazy_gettext, lazy_ngettext, ngettext
+from flask_babel import get_translations, lazy_gettext, lazy_ngettext
 from flask_wtf import FlaskForm
 
 
 class BabelTranslations:
-    """The translations object WTForms asks for, answered by Flask-Babel."""
+    """The translations object WTForms asks for, answered by Flask-Babel's catalogue.
+
+    WTForms fills the placeholders itself, so the strings go back unformatted.
+    """
 
     def gettext(self, string: str) -> str:
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
 
 
 def install() -> None:
