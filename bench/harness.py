@@ -32,12 +32,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 4, app: str = "bench.benchapp:app"):
+def gunicorn(
+    env: dict[str, str], *, workers: int = 2, threads: int = 4, app: str = "bench.benchapp:app"
+):
     """Run gunicorn on a free loopback port; yield the port; stop it afterwards."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", app,
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+        app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     try:
@@ -82,7 +96,9 @@ class Session:
     def __post_init__(self):
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
-    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ):
         body = urlencode(form) if form is not None else None
         all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:

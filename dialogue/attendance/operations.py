@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.models import User
@@ -141,7 +141,11 @@ def find_by_code(conference: Conference, scanned: str) -> Attendee:
     matches = db.session.scalars(
         sa.select(Attendee)
         .where(Attendee.token.in_(candidates))
-        .options(selectinload(Attendee.conference))
+        # Everything the desk's answer shows, in the same query.
+        .options(
+            joinedload(Attendee.conference).joinedload(Conference.ward),
+            joinedload(Attendee.residential_group),
+        )
     ).all()
     own = [attendee for attendee in matches if attendee.conference_id == conference.id]
     if own:
@@ -185,7 +189,13 @@ class Marked:
 
 
 def _locked(attendee: Attendee) -> Attendee:
-    """Re-read ``attendee`` under a row lock, so two desks marking one person take turns."""
+    """Re-read ``attendee`` under a row lock, so two desks marking one person take turns.
+
+    On SQLite the request's write transaction already makes writers take turns, and the
+    attendee was read inside it: there is nothing to re-read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return attendee
     locked = db.session.scalar(
         sa.select(Attendee)
         .where(Attendee.id == attendee.id)
@@ -385,7 +395,7 @@ def undo(conference: Conference, attendee: Attendee, *, by: User) -> Undone:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def search_list(conference: Conference, term: str, *, limit: int = 20) -> list[Attendee]:
+def search_list(conference: Conference, term: str, *, limit: int = 12) -> list[Attendee]:
     """Find people on the conference's list by name, organisation or title, ignoring diacritics."""
     if len(fold(term).replace(" ", "")) < MIN_SEARCH_LENGTH:
         return []
@@ -394,9 +404,9 @@ def search_list(conference: Conference, term: str, *, limit: int = 20) -> list[A
             sa.select(Attendee)
             .where(Attendee.conference_id == conference.id, search_condition(Attendee, term))
             .options(
-                selectinload(Attendee.residential_group),
-                selectinload(Attendee.delegate_category),
-                selectinload(Attendee.checked_in_by),
+                joinedload(Attendee.residential_group),
+                joinedload(Attendee.delegate_category),
+                joinedload(Attendee.checked_in_by),
             )
             .order_by(Attendee.search_text, Attendee.id)
             .limit(limit)
@@ -404,12 +414,14 @@ def search_list(conference: Conference, term: str, *, limit: int = 20) -> list[A
     )
 
 
-def search_directory(conference: Conference, term: str, *, limit: int = 10) -> list[Person]:
+def search_directory(conference: Conference, term: str, *, limit: int = 6) -> list[Person]:
     """Find people of the ward's directory who are not on the conference's list."""
     if len(fold(term).replace(" ", "")) < MIN_SEARCH_LENGTH:
         return []
-    on_list = sa.select(Attendee.person_id).where(
-        Attendee.conference_id == conference.id, Attendee.person_id.is_not(None)
+    on_list = (
+        sa.select(Attendee.id)
+        .where(Attendee.conference_id == conference.id, Attendee.person_id == Person.id)
+        .exists()
     )
     return list(
         db.session.scalars(
@@ -417,9 +429,9 @@ def search_directory(conference: Conference, term: str, *, limit: int = 10) -> l
             .where(
                 Person.ward_id == conference.ward_id,
                 search_condition(Person, term),
-                Person.id.not_in(on_list),
+                ~on_list,
             )
-            .options(selectinload(Person.residential_group))
+            .options(joinedload(Person.residential_group))
             .order_by(Person.search_text, Person.id)
             .limit(limit)
         )
@@ -437,8 +449,8 @@ def latest_check_ins(conference: Conference, *, limit: int = 15) -> list[Attende
                 Attendee.checked_in_dt.is_not(None),
             )
             .options(
-                selectinload(Attendee.residential_group),
-                selectinload(Attendee.checked_in_by),
+                joinedload(Attendee.residential_group),
+                joinedload(Attendee.checked_in_by),
             )
             .order_by(Attendee.checked_in_dt.desc(), Attendee.id.desc())
             .limit(limit)
@@ -551,5 +563,5 @@ def sheet_attendees(conference: Conference) -> Sequence[Attendee]:
     return db.session.scalars(
         sa.select(Attendee)
         .where(Attendee.conference_id == conference.id)
-        .options(selectinload(Attendee.residential_group), selectinload(Attendee.delegate_category))
+        .options(joinedload(Attendee.residential_group), joinedload(Attendee.delegate_category))
     ).all()

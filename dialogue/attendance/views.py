@@ -289,9 +289,12 @@ def check_in_code(conference_id: int):
             status = _status_of(error)
             form.token.errors = [*form.token.errors, error.message]
         else:
-            db.session.commit()
+            # The answer is built from what is in memory, then the change is committed: the
+            # queue at the door waits for neither a reload nor a second transaction.
             message, level = _marked_message(marked)
-            return _outcome(conference, message, level, attendee=marked.attendee)
+            response = _outcome(conference, message, level, attendee=marked.attendee)
+            db.session.commit()
+            return response
     if _wants_json():
         return _outcome(conference, " ".join(form.token.errors), "error", status=status)
     # The box is emptied for the next scan; the message beside it says what was wrong.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -24,7 +24,14 @@ def begin_immediately(enabled: bool = True) -> None:
 def _wants_write_lock() -> bool:
     if _writer.get():
         return True
-    return has_request_context() and request.method not in _READ_METHODS
+    if not has_request_context() or request.method in _READ_METHODS:
+        return False
+    # Only the request's first transaction: what a view reads after its commit (a JSON
+    # answer, counts to show) must not queue behind, or hold up, the other writers.
+    if g.get("_sqlite_write_lock_taken"):
+        return False
+    g._sqlite_write_lock_taken = True
+    return True
 
 
 def _configure_sqlite(engine: Engine) -> None:
