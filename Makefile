@@ -30,7 +30,7 @@ system-check: $(STAMP)
 	@$(BIN)/python -m dialogue.ops.syscheck
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d $(TRANSLATIONS)
+	@$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs='.*' -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --omit-header .

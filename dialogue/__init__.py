@@ -39,14 +39,32 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from dialogue.accounts.views import bp as accounts_bp
+    from dialogue.attendance.views import bp as attendance_bp
     from dialogue.audit.views import bp as audit_bp
     from dialogue.auth.views import bp as auth_bp
     from dialogue.conferences.views import bp as conferences_bp
+    from dialogue.dossier.views import bp as dossier_bp
+    from dialogue.invitations.views import bp as invitations_bp
     from dialogue.main.views import bp as main_bp
     from dialogue.people.views import bp as people_bp
+    from dialogue.photos.views import bp as photos_bp
+    from dialogue.public.views import bp as public_bp
     from dialogue.wards.views import bp as wards_bp
 
-    for blueprint in (main_bp, auth_bp, accounts_bp, wards_bp, people_bp, conferences_bp, audit_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        accounts_bp,
+        wards_bp,
+        people_bp,
+        conferences_bp,
+        dossier_bp,
+        photos_bp,
+        invitations_bp,
+        attendance_bp,
+        audit_bp,
+        public_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

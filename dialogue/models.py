@@ -4,20 +4,26 @@ from dialogue.attendance.models import Attendee
 from dialogue.audit import recording  # noqa: F401  (registers the audit listener)
 from dialogue.audit.models import AuditEvent
 from dialogue.auth.models import User
-from dialogue.conferences.models import Conference
+from dialogue.conferences.models import AgendaItem, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
+from dialogue.dossier.models import DossierLine, DossierReport
 from dialogue.people.models import PendingImport, Person
+from dialogue.photos.models import Photo
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
 
 __all__ = [
+    "AgendaItem",
     "Attendee",
     "DocumentCounter",
     "DocumentNumber",
+    "DossierLine",
+    "DossierReport",
     "AuditEvent",
     "Conference",
     "DelegateCategory",
     "PendingImport",
     "Person",
+    "Photo",
     "ProcedureArea",
     "ResidentialGroup",
     "Unit",

@@ -13,7 +13,9 @@ log = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
 engine = db.engine
-config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option(
+    "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 
 
 def _options(dialect_name: str) -> dict:
@@ -27,7 +29,11 @@ def _options(dialect_name: str) -> dict:
 
 
 def run_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **_options(engine.dialect.name))
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        literal_binds=True,
+        **_options(engine.dialect.name),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -15,11 +16,11 @@ from PIL import Image
 from dialogue.attendance.models import Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
-from dialogue.extensions import db
 from dialogue.conferences.models import AgendaItem, ConferenceStatus
 from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel
+from dialogue.extensions import db
 from dialogue.photos import operations as photo_operations
 from dialogue.wards.models import ResidentialGroup, Unit
 from tests.conftest import PASSWORD
@@ -39,7 +40,9 @@ def _records(ward, make_person, make_conference, make_user):
     db.session.add_all([unit, group])
     staff = make_user(Role.RESPONDER, ward=ward)
     # Announced: the stage at which the most pages of a conference are open.
-    conference = make_conference(ward=ward, status=ConferenceStatus.ANNOUNCED)
+    conference = make_conference(
+        ward=ward, status=ConferenceStatus.ANNOUNCED, announced_dt=datetime.now(UTC)
+    )
     attendee = Attendee(conference=conference, full_name=f"Lê Văn C{n}", is_invited=True)
     event = AuditEvent(
         ward_id=ward.id,

@@ -5,12 +5,15 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from dialogue.attendance.models import AttendanceStatus, Attendee
 from dialogue.auth.models import Role, User
 from dialogue.auth.operations import create_user
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.search import search_condition
 from dialogue.demo import data
 from dialogue.demo.seed import load_demo
+from dialogue.documents.models import DocumentNumber
+from dialogue.dossier.figures import figures_for
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
 from dialogue.people.models import Person
@@ -130,8 +133,16 @@ def test_staff_accounts_for_every_role(demo):
     assert all(u.check_password(PASSWORD) and u.ward_id == demo.id for u in users.values())
 
 
+def _conference_2020(ward):
+    return db.session.scalar(
+        sa.select(Conference).where(
+            Conference.ward_id == ward.id, Conference.plan_number == "39/KH-UBND"
+        )
+    )
+
+
 def test_the_conference_of_30_june_2020(demo):
-    conference = db.session.scalar(sa.select(Conference).where(Conference.ward_id == demo.id))
+    conference = _conference_2020(demo)
     assert conference.plan_number == "39/KH-UBND" and conference.plan_date == date(2020, 2, 7)
     assert (
         conference.title == "Hội nghị đối thoại về cải cách thủ tục hành chính 6 tháng đầu năm 2020"
@@ -147,6 +158,49 @@ def test_the_conference_of_30_june_2020(demo):
     assert "Phó Chủ tịch UBND phường" in conference.reporter.title
     assert {p.delegate_category.code for p in conference.cochairs} == {"TT_HDND", "MTTQ"}
     assert [u.username for u in conference.secretaries] == ["secretary"]
+
+
+def test_the_2020_attendance(demo):
+    conference = _conference_2020(demo)
+    present = [a for a in conference_attendees(conference) if a.status is AttendanceStatus.PRESENT]
+    assert 88 <= len(present) <= 95
+    assert len({a.residential_group_id for a in present if a.residential_group_id}) == 15
+    assert len({a.delegate_category_id for a in present}) >= 10
+    assert all(a.checked_in_dt.date() == date(2020, 6, 30) for a in present)
+    walk_ins = [a for a in present if not a.is_invited]
+    assert len(walk_ins) == 3 and all(a.check_in_method.value == "walk_in" for a in walk_ins)
+    assert conference.chair_id in {a.person_id for a in present}
+    number = db.session.scalar(
+        sa.select(DocumentNumber).where(DocumentNumber.conference_id == conference.id)
+    )
+    assert (number.label, number.year) == ("01/GM-UBND", 2020)
+
+
+def test_the_2020_dossier_figures(demo):
+    figures = figures_for(_conference_2020(demo))
+    assert figures is not None and not figures.problems()
+    assert figures.counts.received_online + figures.counts.received_desk == 2685
+    assert str(figures.rates.online_share) == "21.2"
+    assert str(figures.rates.early) == "52.8"
+
+
+def test_an_announced_conference_to_come(demo):
+    upcoming = db.session.scalar(
+        sa.select(Conference).where(
+            Conference.ward_id == demo.id, Conference.status == ConferenceStatus.ANNOUNCED
+        )
+    )
+    assert upcoming.start_dt > datetime.now(UTC)
+    assert (upcoming.start_dt - datetime.now(UTC)).days >= 7  # the legal notice period holds
+    assert len(upcoming.agenda_items) == 4
+    invited = conference_attendees(upcoming)
+    assert sum(1 for a in invited if a.delegate_category.code == "TO_TRUONG") == 15
+
+
+def conference_attendees(conference):
+    return db.session.scalars(
+        sa.select(Attendee).where(Attendee.conference_id == conference.id)
+    ).all()
 
 
 def test_loading_twice_is_refused_and_changes_nothing(demo):

@@ -123,6 +123,12 @@ def stored_report(conference) -> DossierReport | None:
 
 
 @pytest.fixture
+def app_config(app_config):
+    # Messages are checked in English here; the Vietnamese catalogue has tests of its own.
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "en"}
+
+
+@pytest.fixture
 def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)

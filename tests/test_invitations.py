@@ -28,6 +28,12 @@ def category(ward, code: str) -> DelegateCategory:
 
 
 @pytest.fixture
+def app_config(app_config):
+    # Messages are checked in English here; the Vietnamese catalogue has tests of its own.
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "en"}
+
+
+@pytest.fixture
 def directory(ward):
     """Fifteen groups, each with its head (TO_TRUONG) and two residents; a few leaders."""
     groups = [

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialogue.auth.models import Role, User
-from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
+from dialogue.core.dates import to_local
+from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column, utcnow
 from dialogue.extensions import db
 from dialogue.people.models import Person
 from dialogue.wards.models import Ward, WardScopedMixin
@@ -34,6 +36,9 @@ class ConferenceStatus(TitledEnum):
             ConferenceStatus.CANCELLED: _l("Cancelled"),
         }[self]
 
+
+# The law asks that a conference be announced at least this many days before it starts.
+NOTICE_DAYS = 7
 
 # The only moves a conference may make; operations enforce them.
 TRANSITIONS: dict[ConferenceStatus, frozenset[ConferenceStatus]] = {
@@ -96,6 +101,10 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     )
     status_changed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # When it was last announced; kept afterwards, so a cancelled notice can still tell residents.
+    announced_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was announced with less than NOTICE_DAYS days' notice (empty when on time).
+    short_notice_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     ward: Mapped[Ward] = relationship()
     chair: Mapped[Person | None] = relationship(foreign_keys=[chair_id])
@@ -105,6 +114,13 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     )
     secretaries: Mapped[list[User]] = relationship(
         secondary=conference_secretaries, order_by=User.display_name
+    )
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="conference",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: (AgendaItem.position, AgendaItem.id),
+        collection_class=ordering_list("position", count_from=1),
     )
 
     def can_move_to(self, status: ConferenceStatus) -> bool:
@@ -117,6 +133,41 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     def can_edit(self, user: User) -> bool:
         return self.is_editable and (user.is_admin or user.ward_id == self.ward_id)
 
+    def can_plan(self, user: User) -> bool:
+        """Tell whether ``user`` may change the plan, the agenda and the state."""
+        return user.has_role(Role.ORGANISER) and (user.is_admin or user.ward_id == self.ward_id)
+
+    @property
+    def start_local(self) -> datetime:
+        return to_local(self.start_dt, self.ward.timezone)
+
+    @property
+    def planned_end_local(self) -> datetime | None:
+        return to_local(self.planned_end_dt, self.ward.timezone) if self.planned_end_dt else None
+
+    @property
+    def notice_deadline(self) -> date:
+        """The last day on which announcing still gives the legal notice."""
+        return self.start_local.date() - timedelta(days=NOTICE_DAYS)
+
+    def days_to_go(self, now: datetime | None = None) -> int:
+        """Count the calendar days, in the ward's time zone, from today to the start."""
+        today = to_local(now or utcnow(), self.ward.timezone).date()
+        return (self.start_local.date() - today).days
+
+    def has_short_notice(self, now: datetime | None = None) -> bool:
+        """Tell whether announcing now would give less notice than the law asks."""
+        return self.days_to_go(now) < NOTICE_DAYS
+
+    @property
+    def is_public(self) -> bool:
+        """Residents may read its notice: announced or later, or cancelled after announcing."""
+        if self.status is ConferenceStatus.DRAFT:
+            return False
+        if self.status is ConferenceStatus.CANCELLED:
+            return self.announced_dt is not None
+        return True
+
     def can_log_questions(self, user: User) -> bool:
         if self.status is not ConferenceStatus.IN_PROGRESS:
             return False
@@ -127,3 +178,39 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Conference {self.id} {self.status.value} {self.title!r}>"
+
+
+class AgendaItem(TimestampMixin, db.Model):
+    """One point of a conference's agenda, in its place."""
+
+    __tablename__ = "agenda_items"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint(
+            "planned_minutes IS NULL OR planned_minutes > 0", name="positive_minutes"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    # 1, 2, 3… in the order of the meeting, kept by the conference's ordering list.
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    presenter: Mapped[str] = mapped_column(sa.String(200), default="")
+    planned_minutes: Mapped[int | None]
+
+    conference: Mapped[Conference] = relationship(back_populates="agenda_items")
+
+    @property
+    def ward_id(self) -> int | None:
+        conference = self.conference
+        if conference is None:
+            # Just taken off its agenda: the audit log, at the flush, still needs its ward.
+            history = sa.inspect(self).attrs.conference.history
+            conference = next((c for c in history.deleted if c is not None), None)
+        return conference.ward_id if conference is not None else None
+
+    def __repr__(self) -> str:
+        return f"<AgendaItem {self.id} #{self.position} {self.title!r}>"

@@ -1,13 +1,164 @@
-"""Conferences: the list and one conference's page. Planning pages come with the workflow."""
+"""Conferences: the list, the organiser's hub, planning, the agenda and the changes of state."""
 
-from flask import Blueprint, render_template, request
+from __future__ import annotations
 
-from dialogue.auth.access import login_required
-from dialogue.conferences.models import Conference, ConferenceStatus
-from dialogue.core.scoping import get_scoped_or_404, scoped_select
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from dialogue.auth.access import login_required, role_required
+from dialogue.auth.models import Role, User
+from dialogue.conferences import operations
+from dialogue.conferences.forms import (
+    AgendaItemForm,
+    AnnounceForm,
+    CancelForm,
+    ConferenceForm,
+    MoveAgendaItemForm,
+    ReorderAgendaForm,
+)
+from dialogue.conferences.models import NOTICE_DAYS, AgendaItem, Conference, ConferenceStatus
+from dialogue.core.forms import show_error
+from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
+from dialogue.core.search import search_condition
+from dialogue.core.text import fold
+from dialogue.errors import DialogueError, InvalidTransition
 from dialogue.extensions import db
+from dialogue.people.models import Person
+from dialogue.wards.models import DelegateCategory
 
 bp = Blueprint("conferences", __name__, url_prefix="/conferences")
+
+# The people a chair, co-chair or reporter usually is: offered first, and without JavaScript.
+LEADER_CATEGORY_CODES = ("DANG_UY", "TT_HDND", "UBND", "MTTQ")
+SEARCH_LIMIT = 20
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def _can_plan() -> bool:
+    return current_user.has_role(Role.ORGANISER)
+
+
+# -- choices for the pickers --------------------------------------------------------------------
+# The ward is the one of the conference being planned (an administrator may plan in any
+# ward), or the working ward for a new conference; both come out of the scoping module.
+
+
+def _int_values(*values) -> list[int]:
+    ids = []
+    for value in values:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number > 0:
+            ids.append(number)
+    return ids
+
+
+def _posted_person_ids() -> list[int]:
+    """People named in the submitted form: those found by search are not among the leaders."""
+    if request.method != "POST":
+        return []
+    return _int_values(
+        request.form.get("chair_id"),
+        request.form.get("reporter_id"),
+        *request.form.getlist("cochair_ids"),
+    )
+
+
+def _picker_people(ward, chosen_ids) -> list[Person]:
+    """The leaders of the ward (UBND, TT_HDND, MTTQ, Đảng ủy), then anyone already chosen."""
+    leaders = db.session.scalars(
+        sa.select(Person)
+        .join(Person.delegate_category)
+        .where(Person.ward_id == ward.id, DelegateCategory.code.in_(LEADER_CATEGORY_CODES))
+        .order_by(DelegateCategory.position, Person.search_text, Person.id)
+    ).all()
+    known = {person.id for person in leaders}
+    extra = [person_id for person_id in chosen_ids if person_id not in known]
+    others = []
+    if extra:
+        others = db.session.scalars(
+            sa.select(Person)
+            .where(Person.ward_id == ward.id, Person.id.in_(extra))
+            .order_by(Person.search_text, Person.id)
+        ).all()
+    return [*leaders, *others]
+
+
+def _secretary_candidates(ward, conference: Conference | None) -> list[User]:
+    staff = db.session.scalars(
+        sa.select(User)
+        .where(
+            User.ward_id == ward.id,
+            User.is_active,
+            User.role.in_(operations.SECRETARY_ROLES),
+        )
+        .order_by(User.display_name, User.id)
+    ).all()
+    # Keep those already assigned, even if their account changed since: the form shows them.
+    assigned = [
+        user for user in (conference.secretaries if conference else []) if user not in staff
+    ]
+    return [*staff, *assigned]
+
+
+def _plan_form(ward, conference: Conference | None = None) -> ConferenceForm:
+    chosen = _posted_person_ids()
+    if conference is not None:
+        chosen += _int_values(
+            conference.chair_id,
+            conference.reporter_id,
+            *(person.id for person in conference.cochairs),
+        )
+    initial = (
+        ConferenceForm.initial_data(conference)
+        if conference is not None and request.method == "GET"
+        else None
+    )
+    return ConferenceForm(
+        data=initial,
+        people=_picker_people(ward, chosen),
+        staff=_secretary_candidates(ward, conference),
+    )
+
+
+@bp.route("/people.json")
+@role_required(Role.ORGANISER)
+def people_search():
+    """Find people of the directory for a picker, ignoring diacritics; leaders first."""
+    term = request.args.get("q", "")[:100]
+    if not fold(term):
+        return jsonify(results=[])
+    leader_first = sa.case((DelegateCategory.code.in_(LEADER_CATEGORY_CODES), 0), else_=1)
+    rows = db.session.scalars(
+        scoped_select(Person)
+        .outerjoin(Person.delegate_category)
+        .options(selectinload(Person.delegate_category), selectinload(Person.residential_group))
+        .where(search_condition(Person, term))
+        .order_by(leader_first, Person.search_text, Person.id)
+        .limit(SEARCH_LIMIT)
+    ).all()
+    locale = _locale()
+    results = []
+    for person in rows:
+        detail = [person.organisation] if person.organisation else []
+        if person.residential_group:
+            detail.append(person.residential_group.name)
+        if person.delegate_category:
+            detail.append(person.delegate_category.name_for(locale))
+        results.append({"id": person.id, "label": person.label, "detail": " · ".join(detail)})
+    return jsonify(results=results)
+
+
+# -- the list and the hub -----------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -19,7 +170,11 @@ def index():
         stmt = stmt.where(Conference.status == ConferenceStatus(status))
     page = db.paginate(stmt, per_page=25, error_out=False)
     return render_template(
-        "conferences/index.html", page=page, statuses=list(ConferenceStatus), status=status
+        "conferences/index.html",
+        page=page,
+        statuses=list(ConferenceStatus),
+        status=status,
+        can_plan=_can_plan(),
     )
 
 
@@ -27,4 +182,330 @@ def index():
 @login_required
 def detail(conference_id: int):
     conference = get_scoped_or_404(Conference, conference_id)
-    return render_template("conferences/detail.html", conference=conference)
+    return render_template(
+        "conferences/detail.html",
+        conference=conference,
+        can_plan=conference.can_plan(current_user),
+        announce_form=AnnounceForm(formdata=None),
+        cancel_form=CancelForm(formdata=None),
+        notice_days=NOTICE_DAYS,
+    )
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def create():
+    ward = current_ward()
+    form = _plan_form(ward)
+    if form.validate_on_submit():
+        try:
+            conference = operations.create_conference(ward, form.to_plan(ward))
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "“%(title)s” has been planned as a draft. Add its agenda, then announce it.",
+                    title=conference.title,
+                ),
+                "success",
+            )
+            return redirect(url_for(".detail", conference_id=conference.id))
+    return render_template(
+        "conferences/create.html", form=form, ward=ward
+    ), 400 if form.errors else 200
+
+
+def _typed_values(form) -> list[tuple[str, str]]:
+    """What the user typed into ``form``, as label and text, choices shown by their names."""
+    kept = []
+    for field in form:
+        if field.name == "csrf_token" or not field.raw_data:
+            continue
+        choices = getattr(field, "choices", None)
+        names = {str(choice.value): choice.label for choice in choices} if choices else {}
+        values = [value for value in field.raw_data if value and not (names and value == "0")]
+        if values:
+            kept.append((field.label.text, ", ".join(str(names.get(v, v)) for v in values)))
+    return kept
+
+
+def _locked_page(template: str, conference: Conference, typed=None, **context):
+    """Say that the conference can no longer change; show what was typed, offer no form."""
+    message = _(
+        "This conference is “%(status)s”: its plan can no longer be changed.",
+        status=conference.status.title,
+    )
+    kept = _typed_values(typed) if typed is not None and request.method == "POST" else []
+    status = 409 if request.method == "POST" else 200
+    return render_template(
+        template, conference=conference, form=None, locked_message=message, kept=kept, **context
+    ), status
+
+
+@bp.route("/<int:conference_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def edit(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    ward = conference.ward
+    form = _plan_form(ward, conference)
+    if not conference.is_editable:
+        return _locked_page("conferences/edit.html", conference, form)
+    if form.validate_on_submit():
+        was_announced = conference.status is ConferenceStatus.ANNOUNCED
+        try:
+            changed = operations.update_conference(conference, form.to_plan(ward))
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The plan has been saved."), "success")
+            if was_announced and changed:
+                flash(
+                    _(
+                        "The public notice now shows the new date, time or venue. "
+                        "Tell the people already invited."
+                    ),
+                    "warning",
+                )
+            return redirect(url_for(".detail", conference_id=conference.id))
+    return render_template(
+        "conferences/edit.html",
+        conference=conference,
+        form=form,
+        notice_days=NOTICE_DAYS,
+    ), 400 if form.errors else 200
+
+
+# -- the agenda ---------------------------------------------------------------------------------
+
+
+def _get_item_or_404(conference: Conference, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.conference_id != conference.id:
+        abort(404)
+    return item
+
+
+def _agenda_url(conference: Conference, item: AgendaItem | None = None) -> str:
+    anchor = f"item-{item.id}" if item is not None else "agenda"
+    return url_for(".agenda", conference_id=conference.id, _anchor=anchor)
+
+
+def _render_agenda(conference: Conference, form: AgendaItemForm):
+    if not conference.is_editable:
+        return _locked_page("conferences/agenda.html", conference, form)
+    return render_template(
+        "conferences/agenda.html", conference=conference, form=form, locked_message=None
+    ), 400 if form.errors else 200
+
+
+@bp.route("/<int:conference_id>/agenda", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def agenda(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    form = AgendaItemForm()
+    if conference.is_editable and form.validate_on_submit():
+        try:
+            item = operations.add_agenda_item(conference, form.to_data())
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("“%(title)s” has been added to the agenda.", title=item.title), "success")
+            return redirect(url_for(".agenda", conference_id=conference.id, _anchor="new-item"))
+    return _render_agenda(conference, form)
+
+
+@bp.route("/<int:conference_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def agenda_edit(conference_id: int, item_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    item = _get_item_or_404(conference, item_id)
+    form = AgendaItemForm(obj=item if request.method == "GET" else None)
+    if not conference.is_editable:
+        return _locked_page("conferences/agenda_edit.html", conference, form, item=item)
+    if form.validate_on_submit():
+        try:
+            operations.update_agenda_item(item, form.to_data())
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The agenda item has been saved."), "success")
+            return redirect(_agenda_url(conference, item))
+    return render_template(
+        "conferences/agenda_edit.html",
+        conference=conference,
+        item=item,
+        form=form,
+        locked_message=None,
+    ), 400 if form.errors else 200
+
+
+@bp.route("/<int:conference_id>/agenda/<int:item_id>/delete", methods=["POST"])
+@role_required(Role.ORGANISER)
+def agenda_delete(conference_id: int, item_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    item = _get_item_or_404(conference, item_id)
+    title = item.title
+    try:
+        operations.remove_agenda_item(item)
+    except DialogueError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("“%(title)s” has been removed from the agenda.", title=title), "success")
+    return redirect(_agenda_url(conference))
+
+
+@bp.route("/<int:conference_id>/agenda/<int:item_id>/move", methods=["POST"])
+@role_required(Role.ORGANISER)
+def agenda_move(conference_id: int, item_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    item = _get_item_or_404(conference, item_id)
+    form = MoveAgendaItemForm()
+    if not form.validate_on_submit():
+        flash(_("Choose to move the item up or down."), "error")
+        return redirect(_agenda_url(conference, item))
+    try:
+        moved = operations.move_agenda_item(item, form.step)
+    except DialogueError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if moved:
+            flash(
+                _(
+                    "“%(title)s” is now item %(position)s.",
+                    title=item.title,
+                    position=item.position,
+                ),
+                "success",
+            )
+    return redirect(_agenda_url(conference, item))
+
+
+@bp.route("/<int:conference_id>/agenda/order", methods=["POST"])
+@role_required(Role.ORGANISER)
+def agenda_reorder(conference_id: int):
+    """Take the whole new order from the drag-and-drop script; answer in JSON."""
+    conference = get_scoped_or_404(Conference, conference_id)
+    form = ReorderAgendaForm()
+    item_ids = form.item_ids() if form.validate_on_submit() else None
+    if item_ids is None:
+        return jsonify(ok=False, message=_("The new order could not be read.")), 400
+    try:
+        operations.reorder_agenda(conference, item_ids)
+    except DialogueError as error:
+        db.session.rollback()
+        status = 409
+        return jsonify(ok=False, message=error.message), status
+    db.session.commit()
+    return jsonify(
+        ok=True,
+        message=_("The new order has been saved."),
+        order=[item.id for item in conference.agenda_items],
+    )
+
+
+# -- changes of state ---------------------------------------------------------------------------
+
+
+def _back_to(conference: Conference):
+    return redirect(url_for(".detail", conference_id=conference.id))
+
+
+@bp.route("/<int:conference_id>/announce", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def announce(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    form = AnnounceForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.announce_conference(
+                conference,
+                confirm_short_notice=form.confirm_short_notice.data,
+                reason=form.short_notice_reason.data or "",
+            )
+        except DialogueError as error:
+            show_error(form, error)
+            status = 409 if isinstance(error, InvalidTransition) else 400
+        else:
+            db.session.commit()
+            flash(_("The conference has been announced: its public notice is online."), "success")
+            return _back_to(conference)
+    elif form.errors:
+        status = 400
+    return render_template(
+        "conferences/announce.html", conference=conference, form=form, notice_days=NOTICE_DAYS
+    ), status
+
+
+def _change_status(conference: Conference, target: ConferenceStatus, success: str):
+    try:
+        operations.change_status(conference, target)
+    except DialogueError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back_to(conference)
+
+
+@bp.route("/<int:conference_id>/start", methods=["POST"])
+@role_required(Role.ORGANISER)
+def start(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    return _change_status(
+        conference, ConferenceStatus.IN_PROGRESS, _("The conference has started.")
+    )
+
+
+@bp.route("/<int:conference_id>/close", methods=["POST"])
+@role_required(Role.ORGANISER)
+def close(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    return _change_status(conference, ConferenceStatus.CLOSED, _("The conference is closed."))
+
+
+@bp.route("/<int:conference_id>/draft", methods=["POST"])
+@role_required(Role.ORGANISER)
+def back_to_draft(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    return _change_status(
+        conference,
+        ConferenceStatus.DRAFT,
+        _("The conference is a draft again: its public notice is offline."),
+    )
+
+
+@bp.route("/<int:conference_id>/cancel", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def cancel(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    form = CancelForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.change_status(
+                conference, ConferenceStatus.CANCELLED, reason=form.reason.data
+            )
+        except DialogueError as error:
+            show_error(form, error)
+            status = 409 if isinstance(error, InvalidTransition) else 400
+        else:
+            db.session.commit()
+            flash(_("The conference has been cancelled."), "success")
+            return _back_to(conference)
+    elif form.errors:
+        status = 400
+    return render_template("conferences/cancel.html", conference=conference, form=form), status

@@ -279,3 +279,54 @@ CONFERENCE_ROLES = {
     "cochairs": ("council_chair", "front_chair"),
     "secretaries": ("secretary",),  # usernames
 }
+
+AGENDA_2020 = (
+    ("Tuyên bố lý do, giới thiệu đại biểu", "Văn phòng HĐND-UBND", 10),
+    ("Báo cáo kết quả công tác cải cách thủ tục hành chính 6 tháng đầu năm 2020", "reporter", 20),
+    ("Đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp", "chair", 120),
+    ("Chủ tịch UBND phường kết luận hội nghị", "chair", 20),
+    ("Bế mạc hội nghị", "Văn phòng HĐND-UBND", 10),
+)
+
+# About 90 of the invited came, arriving between 7:25 and 8:05; a few sent apologies; three
+# residents walked in. The figures are illustrative, not from the report.
+PRESENT_2020 = 90
+EXCUSED_2020 = 5
+ARRIVALS_FROM = _local(2020, 6, 30, 7, 25)
+WALK_INS_2020 = (
+    ("Nguyễn Thị X1", 9, ""),
+    ("Trần Văn X2", 5, ""),
+    ("Phạm Thị X3", None, "Hộ kinh doanh Tạp hóa X3"),
+)
+
+# The one-stop desk's figures for the first half of 2020, as the report gives them.
+DOSSIER_2020 = {
+    "received_online": 568,
+    "received_desk": 2117,
+    "resolved_on_time": 2668,
+    "pending_within": 17,
+    "early_count": 450,
+    "early_base": 852,
+    "early_measure": "trước hạn 4 giờ trở lên",
+    "early_base_definition": "hồ sơ hành chính có phiếu hẹn và hồ sơ dịch vụ công",
+}
+
+# A conference still to come, announced, for trying the workflow: held 21 days after the
+# demo is loaded, at 8:00, under a placeholder plan.
+NEXT_CONFERENCE = {
+    "title": "Hội nghị đối thoại về cải cách thủ tục hành chính (kỳ tới)",
+    "subject": (
+        "Hội nghị đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp "
+        "về cải cách thủ tục hành chính"
+    ),
+    "plan_number": "112/KH-UBND",
+    "reporting_period": "6 tháng gần nhất",
+    "venue": "Hội trường UBND phường Thạch Bàn",
+}
+NEXT_CONFERENCE_DAYS_AHEAD = 21
+NEXT_AGENDA = (
+    ("Tuyên bố lý do, giới thiệu đại biểu", "Văn phòng HĐND-UBND", 10),
+    ("Báo cáo kết quả công tác cải cách thủ tục hành chính trong kỳ", "reporter", 20),
+    ("Đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp", "chair", 120),
+    ("Kết luận và bế mạc", "chair", 20),
+)

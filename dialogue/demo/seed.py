@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.models import Role, User
 from dialogue.auth.operations import create_user
-from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
+from dialogue.core.dates import to_local
+from dialogue.core.db import utcnow
 from dialogue.demo import data
+from dialogue.documents.models import DocumentType
+from dialogue.documents.operations import allocate_number
+from dialogue.dossier.figures import Counts
+from dialogue.dossier.operations import ReportData, save_report
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
+from dialogue.invitations.operations import invite_category
 from dialogue.people.models import Person
 from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
@@ -96,4 +107,123 @@ def load_demo(password: str) -> Ward:
     )
     db.session.add(conference)
     db.session.flush()
+    _add_agenda(conference, data.AGENDA_2020, people)
+    _add_attendance_2020(ward, conference, people, users, groups, categories)
+    _add_dossier_2020(conference)
+    _add_next_conference(ward, people, users, categories)
     return ward
+
+
+def _presenter(key: str, people: dict[str, Person]) -> str:
+    return people[key].label if key in people else key
+
+
+def _add_agenda(conference: Conference, items, people: dict[str, Person]) -> None:
+    for position, (title, presenter, minutes) in enumerate(items, start=1):
+        conference.agenda_items.append(
+            AgendaItem(
+                position=position,
+                title=title,
+                presenter=_presenter(data.CONFERENCE_ROLES.get(presenter, presenter), people),
+                planned_minutes=minutes,
+            )
+        )
+    db.session.flush()
+
+
+def _attendee_from(conference: Conference, person: Person) -> Attendee:
+    return Attendee(
+        conference=conference,
+        person=person,
+        full_name=person.full_name,
+        title=person.title,
+        organisation=person.organisation,
+        residential_group_id=person.residential_group_id,
+        delegate_category_id=person.delegate_category_id,
+        is_invited=True,
+    )
+
+
+def _add_attendance_2020(ward, conference, people, users, groups, categories) -> None:
+    """The 2020 invitation list (the whole directory) and who came: history, set directly."""
+    roles = data.CONFERENCE_ROLES
+    leaders = [roles["chair"], roles["reporter"], *roles["cochairs"]]
+    ordered = [people[key] for key in leaders] + [
+        person for key, person in people.items() if key not in leaders
+    ]
+    desk = users["organiser"]
+    present = excused = 0
+    for index, person in enumerate(ordered):
+        attendee = _attendee_from(conference, person)
+        # Leaders first, then roughly three of every four: about 90 present across the groups.
+        if present < data.PRESENT_2020 and (index < len(leaders) or index % 4 != 3):
+            present += 1
+            attendee.status = AttendanceStatus.PRESENT
+            attendee.check_in_method = CheckInMethod.QR if index % 3 else CheckInMethod.NAME
+            attendee.checked_in_dt = data.ARRIVALS_FROM + timedelta(seconds=25 * present)
+            attendee.checked_in_by = desk
+        elif excused < data.EXCUSED_2020 and index % 4 == 3:
+            excused += 1
+            attendee.status = AttendanceStatus.EXCUSED
+        db.session.add(attendee)
+    for offset, (name, group_number, organisation) in enumerate(data.WALK_INS_2020, start=1):
+        db.session.add(
+            Attendee(
+                conference=conference,
+                full_name=name,
+                organisation=organisation,
+                residential_group_id=groups[group_number].id if group_number else None,
+                delegate_category_id=categories["DOANH_NGHIEP" if organisation else "NHAN_DAN"].id,
+                status=AttendanceStatus.PRESENT,
+                check_in_method=CheckInMethod.WALK_IN,
+                checked_in_dt=data.ARRIVALS_FROM + timedelta(minutes=38, seconds=20 * offset),
+                checked_in_by=desk,
+            )
+        )
+    allocate_number(
+        ward,
+        DocumentType.INVITATION,
+        conference=conference,
+        year=2020,
+        purpose="Giấy mời dự Hội nghị đối thoại 6 tháng đầu năm 2020",
+    )
+    db.session.flush()
+
+
+def _add_dossier_2020(conference: Conference) -> None:
+    figures = dict(data.DOSSIER_2020)
+    counts = Counts(
+        received_online=figures.pop("received_online"),
+        received_desk=figures.pop("received_desk"),
+        resolved_on_time=figures.pop("resolved_on_time"),
+        pending_within=figures.pop("pending_within"),
+    )
+    save_report(conference, ReportData(counts=counts, **figures))
+
+
+def _add_next_conference(ward, people, users, categories) -> None:
+    """An announced conference three weeks ahead, with the group heads and leaders invited."""
+    today = to_local(utcnow(), ward.timezone).date()
+    day = today + timedelta(days=data.NEXT_CONFERENCE_DAYS_AHEAD)
+    start = datetime(day.year, day.month, day.day, 8, tzinfo=ZoneInfo(ward.timezone))
+    roles = data.CONFERENCE_ROLES
+    conference = Conference(
+        ward=ward,
+        **data.NEXT_CONFERENCE,
+        plan_date=today - timedelta(days=14),
+        start_dt=start,
+        planned_end_dt=start + timedelta(hours=3),
+        chair=people[roles["chair"]],
+        reporter=people[roles["reporter"]],
+        cochairs=[people[key] for key in roles["cochairs"]],
+        secretaries=[users[username] for username in roles["secretaries"]],
+        status=ConferenceStatus.ANNOUNCED,
+        status_changed_dt=utcnow(),
+        announced_dt=utcnow(),
+    )
+    db.session.add(conference)
+    db.session.flush()
+    _add_agenda(conference, data.NEXT_AGENDA, people)
+    for code in ("TT_HDND", "MTTQ", "TO_TRUONG", "BT_CHI_BO", "DOANH_NGHIEP"):
+        invite_category(conference, categories[code])
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""Pages for residents, without an account: a ward's conferences and their public notices."""

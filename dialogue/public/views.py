@@ -1,0 +1,157 @@
+"""The residents' pages of a ward: its conferences, a conference's notice, its PDF and calendar file.
+
+Nothing here needs an account, so nothing here shows personal data: people appear only by the
+name and title under which they chair or report, never with a phone number or an e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, url_for
+
+from dialogue.auth.access import public
+from dialogue.conferences.calendar import CONTENT_TYPE, conference_ics
+from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.dates import vn_date, vn_time
+from dialogue.core.db import utcnow
+from dialogue.documents.pdf import render_pdf
+from dialogue.extensions import db, limiter
+from dialogue.wards.models import Ward
+
+bp = Blueprint("public", __name__, url_prefix="/p")
+
+# Shown on the ward's page: what is coming, and what happened lately.
+RECENT_DAYS = 365
+RECENT_LIMIT = 10
+# Rendering a PDF costs far more than a page, and anyone may ask: keep one address from hogging it.
+PDF_RATE_LIMIT = "20 per minute"
+
+
+def _ward_or_404(ward_slug: str) -> Ward:
+    ward = db.session.scalar(sa.select(Ward).where(Ward.slug == ward_slug, Ward.is_active))
+    if ward is None:
+        abort(404)
+    return ward
+
+
+def _public_conference_or_404(ward: Ward, conference_id: int) -> Conference:
+    """Load a conference of ``ward`` that residents may see: announced or later, never a draft."""
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or conference.ward_id != ward.id or not conference.is_public:
+        abort(404)
+    return conference
+
+
+def when(conference: Conference) -> dict[str, str]:
+    """The date and times as Vietnamese notices write them: "ngày 30 tháng 6 năm 2020"."""
+    tz = conference.ward.timezone
+    return {
+        "date": vn_date(conference.start_dt, tz=tz),
+        "time": vn_time(conference.start_dt, tz=tz),
+        "end_time": vn_time(conference.planned_end_dt, tz=tz) if conference.planned_end_dt else "",
+        "weekday": _WEEKDAYS[conference.start_local.weekday()],
+    }
+
+
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def _notice_url(conference: Conference, **kwargs) -> str:
+    return url_for(
+        "public.conference_notice",
+        ward_slug=conference.ward.slug,
+        conference_id=conference.id,
+        **kwargs,
+    )
+
+
+@bp.route("/<ward_slug>/")
+@public
+def ward_index(ward_slug: str):
+    ward = _ward_or_404(ward_slug)
+    visible = (
+        Conference.ward_id == ward.id,
+        sa.or_(
+            Conference.status.not_in([ConferenceStatus.DRAFT, ConferenceStatus.CANCELLED]),
+            sa.and_(
+                Conference.status == ConferenceStatus.CANCELLED,
+                Conference.announced_dt.is_not(None),
+            ),
+        ),
+    )
+    today_start = utcnow() - timedelta(hours=12)
+    upcoming = db.session.scalars(
+        sa.select(Conference)
+        .where(*visible, Conference.start_dt >= today_start)
+        .order_by(Conference.start_dt)
+    ).all()
+    recent = db.session.scalars(
+        sa.select(Conference)
+        .where(
+            *visible,
+            Conference.start_dt < today_start,
+            Conference.start_dt >= utcnow() - timedelta(days=RECENT_DAYS),
+        )
+        .order_by(Conference.start_dt.desc())
+        .limit(RECENT_LIMIT)
+    ).all()
+    return render_template(
+        "public/ward_index.html", ward=ward, upcoming=upcoming, recent=recent, when=when
+    )
+
+
+@bp.route("/<ward_slug>/hoi-nghi/<int:conference_id>")
+@public
+def conference_notice(ward_slug: str, conference_id: int):
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    return render_template(
+        "public/conference_notice.html",
+        ward=ward,
+        conference=conference,
+        when=when(conference),
+    )
+
+
+@bp.route("/<ward_slug>/hoi-nghi/<int:conference_id>/thong-bao.pdf")
+@public
+@limiter.limit(PDF_RATE_LIMIT)
+def conference_notice_pdf(ward_slug: str, conference_id: int):
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    if conference.status is ConferenceStatus.CANCELLED:
+        abort(404)
+    pdf = render_pdf(
+        "public/notice_pdf.html",
+        stylesheets=("css/document.css",),
+        ward=ward,
+        conference=conference,
+        when=when(conference),
+        # Left blank for the clerk: a page anyone may print must not take a number of the register.
+        number="\u00a0" * 8 + f"/TB-{ward.issuer_code}",
+        place_date=vn_date(
+            conference.announced_dt or utcnow(), place=ward.place_name, tz=ward.timezone
+        ),
+    )
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="thong-bao-hoi-nghi-{conference.id}.pdf"'
+    )
+    return response
+
+
+@bp.route("/<ward_slug>/hoi-nghi/<int:conference_id>/lich.ics")
+@public
+def conference_calendar(ward_slug: str, conference_id: int):
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    content = conference_ics(
+        conference,
+        uid_domain=f"{ward.slug}.{request.host.split(':')[0]}",
+        notice_url=_notice_url(conference, _external=True),
+    )
+    response = Response(content, content_type=CONTENT_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="hoi-nghi-{conference.id}.ics"'
+    return response
