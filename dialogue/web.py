@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dialogue.core import dates, wtforms_messages
+from dialogue.core.locale import current_locale
 from dialogue.extensions import babel, csrf, limiter, login_manager
 
 LOCALE_KEY = "locale"
@@ -168,7 +169,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": current_locale(),
             "available_locales": app.config["DIALOGUE_LOCALES"],
             "current_ward": current_ward()
             if has_request_context() and current_user.is_authenticated

@@ -9,16 +9,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from dialogue.auth.forms import MIN_PASSWORD_LENGTH
 from dialogue.auth.models import Role
+from dialogue.core.forms import strip, strip_lower
 
 USERNAME_FORM_PATTERN = r"^[A-Za-z0-9._-]+$"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
 
 
 def _optional_id(value) -> int | None:
@@ -88,11 +81,11 @@ class CreateAccountForm(FlaskForm):
                 ),
             ),
         ],
-        filters=[_lower],
+        filters=[strip_lower],
         description=_l("Letters without accents, digits, dots, dashes and underscores."),
     )
     display_name = StringField(
-        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[strip]
     )
     role = _role_field()
     ward_id = SelectField(
@@ -115,7 +108,7 @@ class CreateAccountForm(FlaskForm):
 
 class EditAccountForm(FlaskForm):
     display_name = StringField(
-        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+        _l("Display name"), validators=[DataRequired(), Length(max=120)], filters=[strip]
     )
     role = _role_field()
     unit_id = _unit_field()

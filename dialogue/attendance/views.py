@@ -21,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,6 +30,7 @@ from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
@@ -40,10 +40,6 @@ bp = Blueprint("attendance", __name__, url_prefix="/conferences/<int:conference_
 
 DESK_ROLES = (Role.ORGANISER, Role.SECRETARY)
 LATEST_LIMIT = 15
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 def _wants_json() -> bool:
@@ -69,7 +65,7 @@ def _can_run_desk(user) -> bool:
 @bp.app_template_global("attendance_summary")
 def attendance_summary(conference: Conference) -> dict:
     """What the conference page's attendance panel shows."""
-    counts = operations.count_attendance(conference, locale=_locale())
+    counts = operations.count_attendance(conference, locale=current_locale())
     return {
         "total": counts.total,
         "desk_open": operations.desk_is_open(conference),
@@ -114,7 +110,7 @@ def _person_json(conference: Conference, person: Person) -> dict:
 
 
 def _snapshot(conference: Conference) -> dict:
-    counts = operations.count_attendance(conference, locale=_locale())
+    counts = operations.count_attendance(conference, locale=current_locale())
     latest = operations.latest_check_ins(conference, limit=LATEST_LIMIT)
     return {
         "open": operations.desk_is_open(conference),
@@ -136,7 +132,7 @@ def _render_desk(
     term = term or ""
     results = operations.search_list(conference, term) if term else []
     directory = operations.search_directory(conference, term) if term else []
-    counts = operations.count_attendance(conference, locale=_locale())
+    counts = operations.count_attendance(conference, locale=current_locale())
     return render_template(
         "attendance/desk.html",
         conference=conference,
@@ -163,7 +159,7 @@ def _walk_in_form(conference: Conference, **kwargs) -> WalkInForm:
     return WalkInForm(
         groups=ward.residential_groups,
         categories=categories,
-        locale=_locale(),
+        locale=current_locale(),
         delegate_category_id=residents.id if residents else 0,
         **kwargs,
     )
@@ -214,7 +210,7 @@ def counts(conference_id: int):
     return render_template(
         "attendance/counts.html",
         conference=conference,
-        counts=operations.count_attendance(conference, locale=_locale()),
+        counts=operations.count_attendance(conference, locale=current_locale()),
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from dialogue.conferences.forms import (
 )
 from dialogue.conferences.models import NOTICE_DAYS, AgendaItem, Conference, ConferenceStatus
 from dialogue.core.forms import show_error
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
 from dialogue.core.search import search_condition
 from dialogue.core.text import fold
@@ -35,10 +35,6 @@ bp = Blueprint("conferences", __name__, url_prefix="/conferences")
 # The people a chair, co-chair or reporter usually is: offered first, and without JavaScript.
 LEADER_CATEGORY_CODES = ("DANG_UY", "TT_HDND", "UBND", "MTTQ")
 SEARCH_LIMIT = 20
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 def _can_plan() -> bool:
@@ -146,7 +142,7 @@ def people_search():
         .order_by(leader_first, Person.search_text, Person.id)
         .limit(SEARCH_LIMIT)
     ).all()
-    locale = _locale()
+    locale = current_locale()
     results = []
     for person in rows:
         detail = [person.organisation] if person.organisation else []

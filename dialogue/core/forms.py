@@ -12,3 +12,13 @@ def show_error(form, error: DialogueError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def strip(value):
+    """A form filter: surrounding spaces off."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def strip_lower(value):
+    """A form filter: surrounding spaces off, lower case (codes, usernames)."""
+    return value.strip().lower() if isinstance(value, str) else value

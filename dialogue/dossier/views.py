@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +10,7 @@ from dialogue.auth.access import login_required, role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
 from dialogue.core.forms import show_error
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.dossier import operations
 from dialogue.dossier.figures import figures_for, format_count, format_rate
@@ -20,10 +20,6 @@ from dialogue.errors import DialogueError
 from dialogue.extensions import db
 
 bp = Blueprint("dossier", __name__)
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 @bp.app_template_global("dossier_figures")
@@ -105,7 +101,7 @@ def create_line(conference_id: int):
         return redirect(url_for(".edit", conference_id=conference_id))
     if request.method == "GET" and not operations.figures_editable(conference):
         return _frozen(conference)
-    form = DossierLineForm(areas=_areas(conference), locale=_locale())
+    form = DossierLineForm(areas=_areas(conference), locale=current_locale())
     if form.validate_on_submit():
         try:
             operations.add_line(report, form.to_data())
@@ -127,7 +123,7 @@ def edit_line(line_id: int):
     if request.method == "GET" and not operations.figures_editable(conference):
         return _frozen(conference)
     form = DossierLineForm(
-        obj=line, areas=_areas(conference, line.procedure_area_id), locale=_locale()
+        obj=line, areas=_areas(conference, line.procedure_area_id), locale=current_locale()
     )
     if form.validate_on_submit():
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from dialogue.attendance.models import Attendee
 from dialogue.auth.access import role_required
@@ -14,6 +14,7 @@ from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
 from dialogue.core.dates import to_local
 from dialogue.core.forms import show_error
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
@@ -45,16 +46,12 @@ def may_manage_invitations(user) -> bool:
     return user.is_authenticated and user.has_role(Role.ORGANISER)
 
 
-def _locale() -> str:
-    return str(get_locale() or "vi")
-
-
 def _categories(conference: Conference) -> list[DelegateCategory]:
     return [c for c in conference.ward.delegate_categories if c.is_active]
 
 
 def _category_form(conference: Conference, **kwargs) -> InviteCategoryForm:
-    return InviteCategoryForm(categories=_categories(conference), locale=_locale(), **kwargs)
+    return InviteCategoryForm(categories=_categories(conference), locale=current_locale(), **kwargs)
 
 
 def _group_form(conference: Conference, **kwargs) -> InviteGroupForm:
@@ -163,7 +160,7 @@ def invite_category(conference_id: int):
                 result,
                 _(
                     "No one in the directory is in the category %(name)s.",
-                    name=category.name_for(_locale()),
+                    name=category.name_for(current_locale()),
                 ),
             )
             return redirect(url_for(".index", conference_id=conference.id))

@@ -18,14 +18,15 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
 from dialogue.core.db import utcnow
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
 from dialogue.core.search import search_condition
 from dialogue.core.text import fold
@@ -41,10 +42,6 @@ PER_PAGE = 50
 IMPORT_SESSION_KEY = "people_import"
 IMPORT_LIFETIME = timedelta(hours=1)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 def _categories_for(ward, keep_id: int | None = None) -> list:
@@ -63,7 +60,7 @@ def index():
         formdata=request.args,
         groups=ward.residential_groups,
         categories=ward.delegate_categories,
-        locale=_locale(),
+        locale=current_locale(),
     )
     stmt = scoped_select(Person).options(
         selectinload(Person.residential_group), selectinload(Person.delegate_category)
@@ -109,7 +106,7 @@ def _save_failed(form: PersonForm, error: ValidationFailed) -> None:
 def create():
     ward = current_ward()
     form = PersonForm(
-        groups=ward.residential_groups, categories=_categories_for(ward), locale=_locale()
+        groups=ward.residential_groups, categories=_categories_for(ward), locale=current_locale()
     )
     if form.validate_on_submit():
         try:
@@ -132,7 +129,7 @@ def edit(person_id: int):
         obj=person,
         groups=person.ward.residential_groups,
         categories=_categories_for(person.ward, person.delegate_category_id),
-        locale=_locale(),
+        locale=current_locale(),
     )
     if form.validate_on_submit():
         try:

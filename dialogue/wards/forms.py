@@ -17,19 +17,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from dialogue.core.forms import strip, strip_lower
 from dialogue.wards.models import WardKind
 from dialogue.wards.operations import DEFAULT_GROUP_PREFIX, MAX_GENERATED_GROUPS
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
 
 
 class RecordForm(FlaskForm):
@@ -53,7 +46,7 @@ class WardForm(RecordForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
         description=_l("Without the kind: “Thạch Bàn”, not “Phường Thạch Bàn”."),
     )
     kind = SelectField(
@@ -73,34 +66,34 @@ class WardForm(RecordForm):
                 message=_l("Use lower-case letters without accents, digits and dashes."),
             ),
         ],
-        filters=[_lower],
+        filters=[strip_lower],
         description=_l("Lower-case letters without accents, digits and dashes, e.g. thach-ban."),
     )
-    province = StringField(_l("Province or city"), validators=[Length(max=120)], filters=[_strip])
+    province = StringField(_l("Province or city"), validators=[Length(max=120)], filters=[strip])
     parent_agency = StringField(
         _l("Parent agency line"),
         validators=[Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
         description=_l("Optional first line of document headers, above the People's Committee."),
     )
     place_name = StringField(
         _l("Place name in dates"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
         description=_l("As in “Thạch Bàn, ngày 30 tháng 6 năm 2020”."),
     )
     issuer_code = StringField(
         _l("Issuer code"),
         validators=[DataRequired(), Length(max=20)],
-        filters=[_strip],
+        filters=[strip],
         default="UBND",
         description=_l("As in document numbers: “Số: 05/BB-UBND”."),
     )
-    address = StringField(_l("Address"), validators=[Length(max=255)], filters=[_strip])
+    address = StringField(_l("Address"), validators=[Length(max=255)], filters=[strip])
     timezone = StringField(
         _l("Time zone"),
         validators=[DataRequired(), Length(max=60), _validate_timezone],
-        filters=[_strip],
+        filters=[strip],
         default="Asia/Ho_Chi_Minh",
     )
 
@@ -130,10 +123,10 @@ class ResidentialGroupForm(RecordForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
         description=_l("For example: Tổ dân phố số 1."),
     )
-    head_name = StringField(_l("Group head"), validators=[Length(max=120)], filters=[_strip])
+    head_name = StringField(_l("Group head"), validators=[Length(max=120)], filters=[strip])
 
 
 class GenerateResidentialGroupsForm(RecordForm):
@@ -148,7 +141,7 @@ class GenerateResidentialGroupsForm(RecordForm):
     prefix = StringField(
         _l("Name before the number"),
         validators=[DataRequired(), Length(max=100)],
-        filters=[_strip],
+        filters=[strip],
         default=DEFAULT_GROUP_PREFIX,
     )
 
@@ -157,9 +150,9 @@ class GenerateResidentialGroupsForm(RecordForm):
 
 
 class UnitForm(RecordForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    short_name = StringField(_l("Short name"), validators=[Length(max=60)], filters=[_strip])
-    head_name = StringField(_l("Head"), validators=[Length(max=120)], filters=[_strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    short_name = StringField(_l("Short name"), validators=[Length(max=60)], filters=[strip])
+    head_name = StringField(_l("Head"), validators=[Length(max=120)], filters=[strip])
 
 
 class CreateUnitForm(UnitForm):
@@ -188,19 +181,19 @@ _position_field_args = {
 
 
 class ProcedureAreaForm(RecordForm):
-    code = StringField(_l("Code"), validators=_code_validators, filters=[_strip])
+    code = StringField(_l("Code"), validators=_code_validators, filters=[strip])
     name_vi = StringField(
-        _l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)], filters=[strip]
     )
-    name_en = StringField(_l("Name in English"), validators=[Length(max=200)], filters=[_strip])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)], filters=[strip])
     group_vi = StringField(
         _l("Display group in Vietnamese"),
         validators=[Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
         description=_l("Areas of one group are reported together, e.g. Tư pháp - Hộ tịch."),
     )
     group_en = StringField(
-        _l("Display group in English"), validators=[Length(max=120)], filters=[_strip]
+        _l("Display group in English"), validators=[Length(max=120)], filters=[strip]
     )
     position = IntegerField(_l("Position"), **_position_field_args)
 
@@ -217,11 +210,11 @@ class EditProcedureAreaForm(ProcedureAreaForm):
 
 
 class DelegateCategoryForm(RecordForm):
-    code = StringField(_l("Code"), validators=_code_validators, filters=[_strip])
+    code = StringField(_l("Code"), validators=_code_validators, filters=[strip])
     name_vi = StringField(
-        _l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)], filters=[strip]
     )
-    name_en = StringField(_l("Name in English"), validators=[Length(max=200)], filters=[_strip])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)], filters=[strip])
     position = IntegerField(_l("Position"), **_position_field_args)
 
 
