@@ -4,11 +4,13 @@ from dialogue.attendance.models import Attendee
 from dialogue.audit import recording  # noqa: F401  (registers the audit listener)
 from dialogue.audit.models import AuditEvent
 from dialogue.auth.models import User
-from dialogue.conferences.models import AgendaItem, Conference
+from dialogue.conferences.models import AgendaItem, ConclusionTask, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
+from dialogue.live.models import LiveEvent, Turn
 from dialogue.people.models import PendingImport, Person
 from dialogue.photos.models import Photo
+from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
 
 __all__ = [
@@ -18,14 +20,18 @@ __all__ = [
     "DocumentNumber",
     "DossierLine",
     "DossierReport",
+    "LiveEvent",
     "AuditEvent",
+    "ConclusionTask",
     "Conference",
     "DelegateCategory",
     "PendingImport",
     "Person",
     "Photo",
     "ProcedureArea",
+    "ResidentQuestion",
     "ResidentialGroup",
+    "Turn",
     "Unit",
     "User",
     "Ward",

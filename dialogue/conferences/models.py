@@ -14,7 +14,7 @@ from dialogue.core.dates import to_local
 from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column, utcnow
 from dialogue.extensions import db
 from dialogue.people.models import Person
-from dialogue.wards.models import Ward, WardScopedMixin
+from dialogue.wards.models import Unit, Ward, WardScopedMixin
 
 
 class ConferenceStatus(TitledEnum):
@@ -105,6 +105,10 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     announced_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why it was announced with less than NOTICE_DAYS days' notice (empty when on time).
     short_notice_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The chair's conclusion, as plain text with paragraphs, recorded when the session closes.
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    # Counts the conference's live events (``live.models.LiveEvent.sequence``).
+    live_sequence: Mapped[int] = mapped_column(default=0)
 
     ward: Mapped[Ward] = relationship()
     chair: Mapped[Person | None] = relationship(foreign_keys=[chair_id])
@@ -120,6 +124,13 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by=lambda: (AgendaItem.position, AgendaItem.id),
+        collection_class=ordering_list("position", count_from=1),
+    )
+    conclusion_tasks: Mapped[list[ConclusionTask]] = relationship(
+        back_populates="conference",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: (ConclusionTask.position, ConclusionTask.id),
         collection_class=ordering_list("position", count_from=1),
     )
 
@@ -214,3 +225,35 @@ class AgendaItem(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<AgendaItem {self.id} #{self.position} {self.title!r}>"
+
+
+class ConclusionTask(TimestampMixin, db.Model):
+    """One task the chair gave in the conclusion: what, which unit, by when."""
+
+    __tablename__ = "conclusion_tasks"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    content: Mapped[str] = mapped_column(sa.Text)
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    deadline: Mapped[date | None]
+
+    conference: Mapped[Conference] = relationship(back_populates="conclusion_tasks")
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def ward_id(self) -> int | None:
+        conference = self.conference
+        if conference is None:
+            history = sa.inspect(self).attrs.conference.history
+            conference = next((c for c in history.deleted if c is not None), None)
+        return conference.ward_id if conference is not None else None
+
+    def __repr__(self) -> str:
+        return f"<ConclusionTask {self.id} #{self.position}>"

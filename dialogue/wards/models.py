@@ -54,6 +54,9 @@ class Ward(TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(60), default="Asia/Ho_Chi_Minh")
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Residents' pages and documents name speakers only when the ward chooses so; otherwise
+    # a turn reads "Công dân tổ dân phố số 9".
+    shows_speaker_names: Mapped[bool] = mapped_column(default=False)
 
     residential_groups: Mapped[list[ResidentialGroup]] = relationship(
         back_populates="ward",

@@ -1,0 +1,1 @@
+"""The live session: speaking turns, their live fan-out, the projector and residents' feed."""

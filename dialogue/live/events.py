@@ -1,0 +1,101 @@
+"""Numbering a conference's live changes and handing them to the bus once they are committed.
+
+An operation calls :func:`emit` inside its transaction: the event gets the conference's next
+sequence number and is stored with the change it describes. Only after the transaction
+commits is it published, so a screen never shows a change that was rolled back; if the
+publication is lost, the screen notices the gap in the numbers and takes a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from dialogue.conferences.models import Conference
+from dialogue.extensions import db
+from dialogue.live.models import LiveEvent
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "dialogue.live.pending"
+
+
+def channel_for(conference_id: int) -> str:
+    return f"dialogue:conference:{conference_id}"
+
+
+def next_sequence(conference: Conference) -> int:
+    """Take the conference's next event number; the row lock orders concurrent writers."""
+    sequence = db.session.execute(
+        sa.update(Conference)
+        .where(Conference.id == conference.id)
+        .values(live_sequence=Conference.live_sequence + 1)
+        .returning(Conference.live_sequence)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
+    return sequence
+
+
+def emit(
+    conference: Conference,
+    kind: str,
+    staff: dict,
+    public: dict | None = None,
+    *,
+    sequence: int | None = None,
+) -> LiveEvent:
+    """Record one live change; it is published on the bus when the transaction commits.
+
+    ``staff`` is what secretaries' screens receive; ``public`` what the projector and
+    residents' phones receive (None: residents are not told of this change). ``sequence``
+    is a number the caller already took with :func:`next_sequence`.
+    """
+    live_event = LiveEvent(
+        conference_id=conference.id,
+        sequence=sequence if sequence is not None else next_sequence(conference),
+        kind=kind,
+        staff_payload=staff,
+        public_payload=public,
+    )
+    db.session.add(live_event)
+    db.session.flush()
+    db.session.info.setdefault(PENDING_KEY, []).append(message_for(live_event))
+    return live_event
+
+
+def message_for(live_event: LiveEvent) -> dict:
+    """The bus message of ``live_event``, as screens receive it."""
+    return {
+        "conference": live_event.conference_id,
+        "seq": live_event.sequence,
+        "kind": live_event.kind,
+        "staff": live_event.staff_payload,
+        "public": live_event.public_payload,
+    }
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending or not has_app_context():
+        return
+    from dialogue.live.bus import get_bus
+
+    bus = get_bus(current_app)
+    for message in pending:
+        try:
+            bus.publish(channel_for(message["conference"]), json.dumps(message))
+        except Exception:
+            # The change is committed; screens catch up from the database on their next gap.
+            log.exception("could not publish live event %s", message["seq"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,1 @@
+"""Questions residents send before or during a conference, and their moderation."""
