@@ -87,7 +87,8 @@ def _publish_committed(session: Session) -> None:
         return
     from dialogue.live.bus import get_bus
 
-    bus = get_bus(current_app)
+    # The application itself, not the context proxy: the bus is tied to its lifetime.
+    bus = get_bus(current_app._get_current_object())
     for message in pending:
         try:
             bus.publish(channel_for(message["conference"]), json.dumps(message))

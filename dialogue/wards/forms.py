@@ -103,6 +103,13 @@ class CreateWardForm(WardForm):
 
 
 class EditWardForm(WardForm):
+    shows_speaker_names = BooleanField(
+        _l("Show speakers' names to the public"),
+        description=_l(
+            "On the projector and residents' phones. Unticked, a speaker is shown as "
+            "“Công dân tổ dân phố số 9”."
+        ),
+    )
     is_active = BooleanField(
         _l("Active"),
         description=_l("An inactive ward is kept with all its records; it is never deleted."),

@@ -113,6 +113,7 @@ def update_ward(
     timezone: str = "Asia/Ho_Chi_Minh",
     address: str = "",
     is_active: bool = True,
+    shows_speaker_names: bool | None = None,
 ) -> None:
     """Change a ward's details; a ward is deactivated, never deleted."""
     slug = _normalize_slug(slug)
@@ -127,6 +128,8 @@ def update_ward(
     ward.timezone = timezone
     ward.address = normalize_text(address)
     ward.is_active = is_active
+    if shows_speaker_names is not None:
+        ward.shows_speaker_names = shows_speaker_names
     db.session.flush()
 
 
