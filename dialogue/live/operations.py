@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
-from dialogue.attendance.models import Attendee
+from dialogue.attendance.models import AttendanceStatus, Attendee
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference, ConferenceStatus
-from dialogue.core.text import normalize_text
+from dialogue.core.db import utcnow
+from dialogue.core.search import search_condition
+from dialogue.core.text import fold, normalize_text
 from dialogue.errors import DialogueError, ValidationFailed
 from dialogue.extensions import db
 from dialogue.live import events
@@ -19,10 +23,28 @@ from dialogue.live.models import REFERRAL_DAYS, Turn, TurnOutcome
 from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit
 
 MAX_QUESTION_LENGTH = 10_000
+MAX_REASON_LENGTH = 500
+MIN_SEARCH_LENGTH = 2
+MAX_ANSWERER_ROWS = 200
 
 
 class SessionNotOpen(DialogueError):
     """Turns can be logged only while the conference is in progress."""
+
+
+class TurnConflict(DialogueError):
+    """The turn was saved by someone else since the version the secretary started from.
+
+    ``turn`` is the turn as it now is, so the secretary can see both versions and choose.
+    """
+
+    def __init__(self, message: str, *, turn: Turn):
+        super().__init__(message)
+        self.turn = turn
+
+
+class OrderChanged(DialogueError):
+    """A new order was asked for a list of turns that is no longer the conference's list."""
 
 
 @dataclass
@@ -57,6 +79,37 @@ def ensure_session_open(conference: Conference) -> None:
                 status=conference.status.title.lower(),
             )
         )
+
+
+def _lock_open_session(conference: Conference) -> None:
+    """Lock the conference's row, then check it is still in progress.
+
+    Every change of a conference's turns takes this lock first (and only then a turn's), so
+    concurrent saves, moves and the closing of the session take turns without deadlocking.
+    The status is read again under the lock: a close committed meanwhile is seen here.
+    """
+    status = db.session.scalar(
+        sa.select(Conference.status).where(Conference.id == conference.id).with_for_update()
+    )
+    if status is not None and status is not conference.status:
+        sa.orm.attributes.set_committed_value(conference, "status", status)
+    ensure_session_open(conference)
+
+
+def _locked(turn: Turn) -> Turn:
+    """Re-read ``turn`` under a row lock, so its version is the one other writers left.
+
+    On SQLite the request's write transaction already makes writers take turns, and the turn
+    was read inside it: there is nothing to re-read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return turn
+    return db.session.scalars(
+        sa.select(Turn)
+        .where(Turn.id == turn.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _in_ward(model, ident: int | None, conference: Conference, field: str, message: str):
@@ -192,6 +245,12 @@ def log_turn(
         return Logged(existing, created=False)
     ensure_session_open(conference)
     values = checked_turn_data(conference, data)
+    _lock_open_session(conference)
+    # A twin of this save (the same turn sent twice at once) may have committed while this
+    # one waited for the lock; on PostgreSQL the lock ends that wait with a fresh view.
+    existing = find_by_client_key(conference, client_key)
+    if existing is not None:
+        return Logged(existing, created=False)
     # The event number's row lock also orders the positions of concurrent saves.
     sequence = events.next_sequence(conference)
     last = db.session.scalar(
@@ -261,3 +320,262 @@ def announce_turn(turn: Turn, kind: str, *, sequence: int | None = None) -> None
         {"turn": public} if public is not None else None,
         sequence=sequence,
     )
+
+
+# -- changing a turn ----------------------------------------------------------------------------
+
+
+def _unchanged(turn: Turn, values: dict) -> bool:
+    return all(getattr(turn, key) == value for key, value in values.items())
+
+
+def update_turn(turn: Turn, data: TurnData, *, by: User, expected_version: int) -> Turn:
+    """Replace what ``turn`` says with ``data``, if nobody saved it since ``expected_version``.
+
+    Raises TurnConflict (carrying the turn as it now is) when the version moved on; saving
+    exactly what the turn already says is no conflict, so a retried edit whose first answer
+    was lost succeeds. A save that changes nothing leaves the version and the screens alone.
+    """
+    conference = turn.conference
+    ensure_session_open(conference)
+    values = checked_turn_data(conference, data)
+    _lock_open_session(conference)
+    turn = _locked(turn)
+    if _unchanged(turn, values):
+        return turn
+    if turn.version != expected_version:
+        raise TurnConflict(
+            _(
+                "%(name)s saved this turn while you were editing it. Compare both versions "
+                "and choose.",
+                name=turn.updated_by.display_name if turn.updated_by else _("Someone"),
+            ),
+            turn=turn,
+        )
+    sequence = events.next_sequence(conference)
+    for key, value in values.items():
+        setattr(turn, key, value)
+    _bump(turn, by)
+    announce_turn(turn, "turn.updated", sequence=sequence)
+    return turn
+
+
+def _bump(turn: Turn, by: User) -> None:
+    turn.version += 1
+    turn.updated_by = by
+    db.session.flush()
+
+
+def withdraw_turn(turn: Turn, reason: str, *, by: User) -> Turn:
+    """Take ``turn`` out of the record (it keeps its place and its text); say why."""
+    reason = normalize_text(reason)
+    if not reason:
+        raise ValidationFailed(_("Say why the turn is withdrawn."), field="reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationFailed(
+            _("The reason is longer than %(limit)s characters.", limit=MAX_REASON_LENGTH),
+            field="reason",
+        )
+    conference = turn.conference
+    _lock_open_session(conference)
+    turn = _locked(turn)
+    if turn.is_withdrawn:
+        return turn
+    sequence = events.next_sequence(conference)
+    turn.withdrawn_dt = utcnow()
+    turn.withdrawn_reason = reason
+    _bump(turn, by)
+    announce_turn(turn, "turn.withdrawn", sequence=sequence)
+    return turn
+
+
+def restore_turn(turn: Turn, *, by: User) -> Turn:
+    """Put a withdrawn turn back into the record, in its place."""
+    conference = turn.conference
+    _lock_open_session(conference)
+    turn = _locked(turn)
+    if not turn.is_withdrawn:
+        return turn
+    sequence = events.next_sequence(conference)
+    turn.withdrawn_dt = None
+    turn.withdrawn_reason = ""
+    _bump(turn, by)
+    announce_turn(turn, "turn.restored", sequence=sequence)
+    return turn
+
+
+# -- the speaking order -------------------------------------------------------------------------
+
+
+def list_turns(conference: Conference) -> Sequence[Turn]:
+    """Every turn of ``conference``, withdrawn ones included, in speaking order."""
+    return db.session.scalars(
+        sa.select(Turn)
+        .where(Turn.conference_id == conference.id)
+        .options(
+            joinedload(Turn.speaker_group),
+            joinedload(Turn.procedure_area),
+            joinedload(Turn.referral_unit),
+            joinedload(Turn.updated_by),
+        )
+        .order_by(Turn.position, Turn.id)
+    ).all()
+
+
+def _apply_order(
+    conference: Conference, turns: Sequence[Turn], ids: list[int], *, by: User
+) -> bool:
+    by_id = {turn.id: turn for turn in turns}
+    moved = False
+    for position, ident in enumerate(ids, start=1):
+        turn = by_id[ident]
+        if turn.position != position:
+            # The order is not what was said: a move is no conflict with an edit of the
+            # text, so it does not raise the version (the audit log still records it).
+            turn.position = position
+            moved = True
+    if not moved:
+        return False
+    db.session.flush()
+    public_order = [ident for ident in ids if not by_id[ident].is_withdrawn]
+    events.emit(
+        conference,
+        "turns.reordered",
+        {"order": ids, "by": by.display_name},
+        {"order": public_order},
+    )
+    return True
+
+
+def reorder_turns(conference: Conference, ids: Sequence[int], *, by: User) -> list[Turn]:
+    """Number the conference's turns 1..n in the order of ``ids`` (every turn, once each).
+
+    Raises OrderChanged when ``ids`` is not exactly the conference's turns: someone added
+    one meanwhile, and the new order was decided on an old list.
+    """
+    _lock_open_session(conference)
+    turns = list_turns(conference)
+    ids = [int(ident) for ident in ids]
+    if len(set(ids)) != len(ids) or set(ids) != {turn.id for turn in turns}:
+        raise OrderChanged(
+            _("The list of turns changed meanwhile. Look at it again, then move the turn.")
+        )
+    _apply_order(conference, turns, ids, by=by)
+    return sorted(turns, key=lambda turn: turn.position)
+
+
+def move_turn(turn: Turn, offset: int, *, by: User) -> list[Turn]:
+    """Move ``turn`` ``offset`` places later (negative: earlier) in the speaking order."""
+    conference = turn.conference
+    _lock_open_session(conference)
+    turns = list(list_turns(conference))
+    ids = [each.id for each in turns]
+    index = ids.index(turn.id)
+    target = max(0, min(len(ids) - 1, index + offset))
+    if target != index:
+        ids.insert(target, ids.pop(index))
+        _apply_order(conference, turns, ids, by=by)
+    return sorted(turns, key=lambda each: each.position)
+
+
+# -- who spoke, who answered --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone the console offers as the speaker or the answerer of a turn."""
+
+    name: str
+    title: str = ""
+    attendee_id: int | None = None
+    group_id: int | None = None
+    group_name: str = ""
+    organisation: str = ""
+    is_official: bool = False
+
+    @property
+    def label(self) -> str:
+        """Name and title as the minutes name who answered: "Nguyễn Văn A - Chủ tịch UBND"."""
+        return f"{self.name} - {self.title}" if self.title else self.name
+
+
+def _candidate(attendee: Attendee, *, is_official: bool = False) -> Candidate:
+    group = attendee.residential_group
+    return Candidate(
+        name=attendee.full_name,
+        title=attendee.title,
+        attendee_id=attendee.id,
+        group_id=group.id if group else None,
+        group_name=group.name if group else "",
+        organisation=attendee.organisation,
+        is_official=is_official,
+    )
+
+
+def _present(conference: Conference) -> sa.Select:
+    return (
+        sa.select(Attendee)
+        .where(
+            Attendee.conference_id == conference.id,
+            Attendee.status == AttendanceStatus.PRESENT,
+        )
+        .options(joinedload(Attendee.residential_group))
+    )
+
+
+def _searchable(term: str) -> bool:
+    return len(fold(term).replace(" ", "")) >= MIN_SEARCH_LENGTH
+
+
+def speaker_candidates(conference: Conference, term: str, *, limit: int = 10) -> list[Candidate]:
+    """Checked-in attendees whose name, title or organisation holds ``term``, diacritics aside."""
+    if not _searchable(term):
+        return []
+    attendees = db.session.scalars(
+        _present(conference)
+        .where(search_condition(Attendee, term))
+        .order_by(Attendee.search_text, Attendee.id)
+        .limit(limit)
+    ).all()
+    return [_candidate(attendee) for attendee in attendees]
+
+
+def answerer_candidates(
+    conference: Conference, term: str = "", *, limit: int = 12
+) -> list[Candidate]:
+    """Who may have answered: the chair, co-chairs and reporter first, then people present.
+
+    A leader not checked in at the door is still offered by name (the chair rarely queues at
+    the desk); without ``term``, the leaders and the present attendees holding a title.
+    """
+    leaders = [
+        person
+        for person in [conference.chair, *conference.cochairs, conference.reporter]
+        if person is not None
+    ]
+    leaders = list(dict.fromkeys(leaders))
+    leader_ids = {person.id for person in leaders}
+    folded = fold(term)
+    stmt = _present(conference)
+    if folded:
+        if not _searchable(term):
+            return []
+        stmt = stmt.where(search_condition(Attendee, term))
+    else:
+        stmt = stmt.where(sa.or_(Attendee.title != "", Attendee.person_id.in_(leader_ids or [0])))
+    attendees = db.session.scalars(
+        stmt.order_by(Attendee.search_text, Attendee.id).limit(MAX_ANSWERER_ROWS)
+    ).all()
+    present_leaders = {a.person_id: a for a in attendees if a.person_id in leader_ids}
+    words = folded.split()
+    first: list[Candidate] = []
+    for person in leaders:
+        attendee = present_leaders.get(person.id)
+        if attendee is not None:
+            first.append(_candidate(attendee, is_official=True))
+        elif all(word in fold(f"{person.full_name} {person.title}") for word in words):
+            first.append(Candidate(name=person.full_name, title=person.title, is_official=True))
+    others = [
+        _candidate(attendee) for attendee in attendees if attendee.person_id not in leader_ids
+    ]
+    return (first + others)[:limit]
