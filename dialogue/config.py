@@ -76,6 +76,12 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("DIALOGUE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Residents' question form: posts per address (a hall's Wi-Fi may put hundreds behind one
+        # address, hence the generous hour), and the least time a person takes to fill it in.
+        "RATELIMIT_QUESTIONS": env.get(
+            "DIALOGUE_QUESTION_RATE_LIMIT", "10 per minute;100 per hour"
+        ),
+        "QUESTION_FORM_MIN_SECONDS": float(env.get("DIALOGUE_QUESTION_MIN_SECONDS", "3") or 3),
         "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
         "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),
     }

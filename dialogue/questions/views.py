@@ -1,0 +1,439 @@
+"""Residents' questions: the public form and private follow page, and the secretaries' queue.
+
+The form is open to anyone, so it defends itself without a third-party captcha: a rate limit
+per address, a trap field, a signed stamp that must be a few seconds old, a refusal of link
+farms and of the same text sent again. The queue's actions answer JSON to the console's
+script (``Accept: application/json``) and redirect with a message otherwise.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from dialogue.auth.access import public, role_required
+from dialogue.auth.models import Role
+from dialogue.conferences.models import Conference
+from dialogue.core.forms import show_error
+from dialogue.core.locale import current_locale
+from dialogue.core.scoping import get_scoped_or_404
+from dialogue.core.urls import is_safe_next
+from dialogue.errors import DialogueError
+from dialogue.extensions import db, limiter
+from dialogue.live.models import Turn
+from dialogue.public.views import _public_conference_or_404, _ward_or_404, when
+from dialogue.questions import operations
+from dialogue.questions.forms import (
+    AskForm,
+    DecisionForm,
+    MergeForm,
+    RejectForm,
+    issue_stamp,
+    read_stamp,
+)
+from dialogue.questions.models import ResidentQuestion
+
+bp = Blueprint("questions", __name__)
+
+STAFF_PREFIX = "/conferences/<int:conference_id>/questions"
+MODERATOR_ROLES = (Role.ORGANISER, Role.SECRETARY)
+# The private link must not travel to other sites, nor be kept by shared caches or indexed.
+PRIVATE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+
+
+def _questions_limit() -> str:
+    return current_app.config["RATELIMIT_QUESTIONS"]
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _private(response, status: int = 200):
+    if isinstance(response, str):
+        response = current_app.make_response((response, status))
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+# -- the residents' form ---------------------------------------------------------------------
+
+
+def _ask_form(conference: Conference, **kwargs) -> AskForm:
+    ward = conference.ward
+    return AskForm(
+        groups=ward.residential_groups,
+        areas=[area for area in ward.procedure_areas if area.is_active],
+        locale=current_locale(),
+        **kwargs,
+    )
+
+
+def _render_ask(conference: Conference, form: AskForm | None, *, status: int = 200, kept=""):
+    return render_template(
+        "questions/ask.html",
+        ward=conference.ward,
+        conference=conference,
+        when=when(conference),
+        form=form,
+        closed=None
+        if operations.accepts_questions(conference)
+        else operations.closed_message(conference),
+        kept_question=kept,
+        max_length=operations.MAX_QUESTION_LENGTH,
+    ), status
+
+
+def _refresh_stamp(form: AskForm, conference: Conference) -> None:
+    """Give the form back a valid stamp, keeping its key when the old one was genuine."""
+    stamp = read_stamp(form.stamp.data, conference.id)
+    if not stamp.reusable:
+        form.stamp.data = issue_stamp(conference.id)
+    # Whatever a person's browser put in the trap box goes; a robot fills it again.
+    form.website.data = ""
+
+
+@bp.before_request
+def _prepare_rate_limit_message():
+    if request.endpoint == "questions.ask":
+
+        def handler(message):
+            ward = _ward_or_404(request.view_args["ward_slug"])
+            conference = _public_conference_or_404(ward, request.view_args["conference_id"])
+            form = _ask_form(conference)
+            _refresh_stamp(form, conference)
+            form.form_errors.append(
+                _(
+                    "Too many questions were sent from your connection in a short time. "
+                    "Wait a few minutes, then press Send again: your question is kept below."
+                )
+            )
+            return _render_ask(conference, form, status=429)
+
+        g.rate_limit_handler = handler
+
+
+@bp.route("/p/<ward_slug>/hoi-nghi/<int:conference_id>/gui-cau-hoi", methods=["GET", "POST"])
+@public
+@limiter.limit(_questions_limit, methods=["POST"])
+def ask(ward_slug: str, conference_id: int):
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    if not operations.accepts_questions(conference):
+        # What was typed before the form closed is shown, so it can be copied elsewhere.
+        kept = request.form.get("question", "") if request.method == "POST" else ""
+        return _render_ask(conference, None, status=409 if kept else 200, kept=kept)
+    if request.method == "GET":
+        return _render_ask(conference, _ask_form(conference, stamp=issue_stamp(conference.id)))
+    form = _ask_form(conference)
+    valid = form.validate_on_submit()
+    stamp = read_stamp(form.stamp.data, conference.id)
+    if form.website.data:
+        form.form_errors.append(_("Your question was not sent. Press Send again."))
+    elif stamp.problem:
+        form.form_errors.append(stamp.problem)
+    if not valid or form.form_errors:
+        _refresh_stamp(form, conference)
+        return _render_ask(conference, form, status=400)
+    try:
+        received = operations.receive_question(conference, form.to_data(), form_key=stamp.key)
+    except DialogueError as error:
+        show_error(form, error)
+        _refresh_stamp(form, conference)
+        return _render_ask(conference, form, status=409 if _closed(error) else 400)
+    db.session.commit()
+    # The page after sending is the private page itself, with a word of thanks on top.
+    return redirect(
+        url_for(
+            ".follow",
+            ward_slug=ward.slug,
+            token=received.question.follow_token,
+            sent=1,
+        )
+    )
+
+
+def _closed(error: DialogueError) -> bool:
+    return isinstance(error, operations.QuestionsClosed)
+
+
+@bp.route("/p/<ward_slug>/cau-hoi/<token>")
+@public
+def follow(ward_slug: str, token: str):
+    ward = _ward_or_404(ward_slug)
+    question = operations.find_by_token(token)
+    if question is None or question.conference.ward_id != ward.id:
+        abort(404)
+    conference = question.conference
+    page = render_template(
+        "questions/follow.html",
+        ward=ward,
+        conference=conference,
+        when=when(conference),
+        question=question,
+        fate=operations.fate_of(question),
+        just_sent=request.args.get("sent") == "1",
+        follow_url=url_for(".follow", ward_slug=ward.slug, token=token, _external=True),
+    )
+    return _private(page)
+
+
+# -- the moderation queue --------------------------------------------------------------------
+
+
+def _conference(conference_id: int) -> Conference:
+    return get_scoped_or_404(Conference, conference_id)
+
+
+def _question(conference: Conference, question_id: int) -> ResidentQuestion:
+    question = get_scoped_or_404(ResidentQuestion, question_id)
+    if question.conference_id != conference.id:
+        abort(404)
+    return question
+
+
+def _authorise(conference: Conference) -> None:
+    if operations.can_moderate(conference, current_user):
+        return
+    if _wants_json():
+        message = _("Only the conference's secretaries and organisers moderate its questions.")
+        abort(make_response(jsonify(ok=False, message=message, field=None), 403))
+    abort(403)
+
+
+def _optional_url(endpoint: str, **values) -> str:
+    """A URL of another feature's page, or "" while that feature is not there."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return ""
+
+
+@bp.app_template_global("question_summary")
+def question_summary(conference: Conference) -> dict:
+    """What the conference page's questions panel shows, to those who may moderate."""
+    visible = (
+        current_user.is_authenticated
+        and current_user.has_role(*MODERATOR_ROLES)
+        and conference.is_public
+    )
+    counts = operations.count_questions(conference) if visible else {}
+    return {
+        "visible": visible,
+        "open": operations.accepts_questions(conference),
+        "waiting": counts.get("waiting", 0),
+        "total": counts.get("total", 0),
+    }
+
+
+@bp.app_template_global("moderation_panel")
+def moderation_panel(conference: Conference) -> dict:
+    """What the console's queue panel (``questions/_moderation.html``) shows."""
+    return {
+        "questions": operations.queue_payload(conference),
+        "turns": operations.merge_turns(conference),
+        "can_moderate": operations.can_moderate(conference, current_user),
+        "can_accept": conference.can_log_questions(current_user),
+        "base_url": url_for("questions.queue", conference_id=conference.id).rstrip("/"),
+        "queue_url": url_for("questions.queue", conference_id=conference.id),
+        "snippet": operations.snippet,
+    }
+
+
+def _render_queue(conference: Conference, *, problem: dict | None = None, status: int = 200):
+    return render_template(
+        "questions/queue.html",
+        conference=conference,
+        recent=operations.recent_decisions(conference),
+        problem=problem,
+        stream_url=_optional_url("feed.staff_stream", conference_id=conference.id),
+        snapshot_url=_optional_url("feed.staff_snapshot", conference_id=conference.id),
+        console_url=_optional_url("live.console", conference_id=conference.id),
+    ), status
+
+
+@bp.route(f"{STAFF_PREFIX}/")
+@role_required(*MODERATOR_ROLES)
+def queue(conference_id: int):
+    conference = _conference(conference_id)
+    if _wants_json():
+        return jsonify(
+            ok=True,
+            questions=operations.queue_payload(conference),
+            turns=operations.merge_turns(conference),
+            recent=[
+                operations.question_payload(question)
+                for question in operations.recent_decisions(conference)
+            ],
+        )
+    return _render_queue(conference)
+
+
+def _decided(conference: Conference, question: ResidentQuestion, message: str, form):
+    if _wants_json():
+        return jsonify(ok=True, message=message, question=operations.question_payload(question))
+    flash(message, "success")
+    target = form.next.data
+    return redirect(
+        target if is_safe_next(target) else url_for(".queue", conference_id=conference.id)
+    )
+
+
+def _refused(
+    conference: Conference,
+    question: ResidentQuestion,
+    message: str,
+    *,
+    field: str | None,
+    status: int,
+    form,
+):
+    """Say why the decision was not taken: in JSON, or on the queue with what was typed kept."""
+    if _wants_json():
+        return jsonify(ok=False, message=message, field=field), status
+    problem = {
+        "id": question.id,
+        "message": message,
+        "field": field,
+        "reason": form.reason.data if "reason" in form else "",
+        "target": form.target.data if "target" in form else "",
+        "next": form.next.data if is_safe_next(form.next.data) else "",
+    }
+    return _render_queue(conference, problem=problem, status=status)
+
+
+def _status_of(error: DialogueError) -> int:
+    """409 when the conference's stage or another secretary came first, 400 for bad input."""
+    from dialogue.live.operations import SessionNotOpen
+
+    if isinstance(error, SessionNotOpen | operations.QuestionsClosed | operations.AlreadyModerated):
+        return 409
+    return 400
+
+
+def _form_problem(form) -> tuple[str, str | None]:
+    for name, errors in form.errors.items():
+        if errors:
+            return " ".join(str(e) for e in errors), name
+    return _("The form has expired: reload the page."), None
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/accept", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def accept(conference_id: int, question_id: int):
+    conference = _conference(conference_id)
+    question = _question(conference, question_id)
+    _authorise(conference)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        message, field = _form_problem(form)
+        return _refused(conference, question, message, field=field, status=400, form=form)
+    try:
+        question = operations.accept_question(question, by=current_user)
+    except DialogueError as error:
+        db.session.rollback()
+        return _refused(
+            conference,
+            question,
+            error.message,
+            field=error.field,
+            status=_status_of(error),
+            form=form,
+        )
+    db.session.commit()
+    return _decided(
+        conference,
+        question,
+        _("Question accepted as turn %(position)s.", position=question.turn.position),
+        form,
+    )
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/merge", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def merge(conference_id: int, question_id: int):
+    conference = _conference(conference_id)
+    question = _question(conference, question_id)
+    _authorise(conference)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        message, field = _form_problem(form)
+        return _refused(conference, question, message, field=field, status=400, form=form)
+    target = form.parsed_target()
+    into_question = into_turn = None
+    if target is not None:
+        kind, ident = target
+        model = ResidentQuestion if kind == "question" else Turn
+        found = db.session.get(model, ident)
+        if found is not None and found.conference_id == conference.id:
+            into_question, into_turn = (found, None) if kind == "question" else (None, found)
+    if into_question is None and into_turn is None:
+        return _refused(
+            conference,
+            question,
+            _("This question or turn is not one of this conference's."),
+            field="target",
+            status=400,
+            form=form,
+        )
+    try:
+        question = operations.merge_question(
+            question, into_question=into_question, into_turn=into_turn, by=current_user
+        )
+    except DialogueError as error:
+        db.session.rollback()
+        return _refused(
+            conference,
+            question,
+            error.message,
+            field=error.field,
+            status=_status_of(error),
+            form=form,
+        )
+    db.session.commit()
+    return _decided(conference, question, _("Question merged."), form)
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/reject", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def reject(conference_id: int, question_id: int):
+    conference = _conference(conference_id)
+    question = _question(conference, question_id)
+    _authorise(conference)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        message, field = _form_problem(form)
+        return _refused(conference, question, message, field=field, status=400, form=form)
+    try:
+        question = operations.reject_question(question, form.reason.data, by=current_user)
+    except DialogueError as error:
+        db.session.rollback()
+        return _refused(
+            conference,
+            question,
+            error.message,
+            field=error.field,
+            status=_status_of(error),
+            form=form,
+        )
+    db.session.commit()
+    return _decided(conference, question, _("Question turned down."), form)
