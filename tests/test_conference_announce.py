@@ -232,8 +232,18 @@ def test_status_actions_walk_the_life_cycle(client, organiser, conference_in):
     client.post(f"{base}/announce")
     client.post(f"{base}/start")
     assert reload(conference).status is ConferenceStatus.IN_PROGRESS
-    assert f'action="{base}/close"' in client.get(base).text
-    client.post(f"{base}/close")
+    assert f'href="{base}/close"' in client.get(base).text
+    # Closing records the end, which must follow the start: the session is held an hour ago.
+    reload(conference).start_dt = datetime.now(UTC) - timedelta(hours=1)
+    end = to_local(datetime.now(UTC), conference.ward.timezone)
+    client.post(
+        f"{base}/close",
+        data={
+            "end_date": end.date().isoformat(),
+            "end_time": end.strftime("%H:%M"),
+            "conclusion": "Chủ tịch UBND phường kết luận hội nghị.",
+        },
+    )
     stored = reload(conference)
     assert stored.status is ConferenceStatus.CLOSED
     assert stored.end_dt is not None

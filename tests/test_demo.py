@@ -1,11 +1,13 @@
 """The demo ward: what it holds and that loading it twice is refused."""
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
+from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role, User
 from dialogue.auth.operations import create_user
 from dialogue.conferences.models import Conference, ConferenceStatus
@@ -16,6 +18,7 @@ from dialogue.documents.models import DocumentNumber
 from dialogue.dossier.figures import figures_for
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
+from dialogue.live.models import LiveEvent, Turn, TurnOutcome
 from dialogue.people.models import Person
 from dialogue.wards.models import DelegateCategory, ResidentialGroup, Unit, Ward
 
@@ -229,3 +232,107 @@ def test_loading_is_refused_when_a_demo_username_is_taken(app, other_ward):
 def test_data_module_has_no_duplicate_keys():
     keys = [p.key for p in data.people()]
     assert len(keys) == len(set(keys))
+
+
+# -- the 2020 session: turns, the referral, the conclusion --------------------------------------
+
+
+def _turns_2020(ward):
+    conference = _conference_2020(ward)
+    turns = db.session.scalars(
+        sa.select(Turn).where(Turn.conference_id == conference.id).order_by(Turn.position)
+    ).all()
+    return conference, turns
+
+
+def _group(turn) -> int | None:
+    return turn.speaker_group.number if turn.speaker_group else None
+
+
+def test_the_ten_turns_of_2020(demo):
+    conference, turns = _turns_2020(demo)
+    assert [t.position for t in turns] == list(range(1, 11))
+    assert not any(t.is_withdrawn for t in turns)
+    assert Counter(t.outcome for t in turns) == {TurnOutcome.ANSWERED: 9, TurnOutcome.REFERRED: 1}
+    for turn in turns:
+        # Every speaker and every official who answered signed in that morning.
+        assert turn.speaker_attendee.conference_id == conference.id
+        assert turn.speaker_attendee.status is AttendanceStatus.PRESENT
+        assert turn.speaker_name == turn.speaker_attendee.full_name
+        assert turn.answerer_attendee.status is AttendanceStatus.PRESENT
+        assert turn.answerer_name.startswith(turn.answerer_attendee.full_name + " - ")
+        assert turn.question.endswith((".", "?")) and len(turn.answer) > 80
+        assert turn.created_by.username == "secretary"
+    group_9 = [t for t in turns if _group(t) == 9]
+    group_5 = [t for t in turns if _group(t) == 5]
+    assert len(group_9) >= 2 and {t.procedure_area.code for t in group_9} <= {"DD", "XD"}
+    assert {t.procedure_area.group_vi for t in group_9} == {"Địa chính - Xây dựng"}
+    assert len(group_5) >= 2 and {t.procedure_area.code for t in group_5} <= {"HT", "CTH"}
+    assert {t.procedure_area.group_vi for t in group_5} == {"Tư pháp - Hộ tịch"}
+    others = [t for t in turns if t not in group_9 and t not in group_5]
+    assert sum(1 for t in others if t.procedure_area.group_vi == "Chính sách xã hội") >= 3
+    answerers = {t.answerer_attendee.person.title for t in turns}
+    assert "Phó Bí thư Đảng ủy, Chủ tịch UBND phường" in answerers
+    assert "Phó Chủ tịch UBND phường, Trưởng Bộ phận một cửa" in answerers
+    assert {"Công chức Tư pháp - Hộ tịch", "Công chức Địa chính - Xây dựng"} <= answerers
+    # Residents see where a speaker lives, not who they are.
+    assert {t.public_speaker for t in group_9} == {"Công dân tổ dân phố số 9"}
+    assert all(t.speaker_name not in t.public_speaker for t in turns)
+
+
+def test_one_turn_referred_for_a_written_answer_by_10_july(demo):
+    _conference, turns = _turns_2020(demo)
+    (referred,) = [t for t in turns if t.outcome is TurnOutcome.REFERRED]
+    assert _group(referred) == 9 and referred.procedure_area.code == "DD"
+    assert referred.referral_unit.name == "Công chức Địa chính - Xây dựng"
+    assert referred.referral_due_date == date(2020, 7, 10)
+    assert "trả lời bằng văn bản" in referred.referral_note
+
+
+def test_the_chair_concluded_with_tasks(demo):
+    conference = _conference_2020(demo)
+    assert conference.status is ConferenceStatus.CLOSED
+    # 11:00 in Hà Nội; the closing is dated that morning, not when the demo was loaded.
+    assert conference.end_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
+    assert conference.status_changed_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
+    paragraphs = conference.conclusion.split("\n")
+    assert len(paragraphs) >= 3 and paragraphs[0].startswith("Chủ tịch UBND phường")
+    assert "10/7/2020" in conference.conclusion
+    tasks = conference.conclusion_tasks
+    assert 3 <= len(tasks) <= 4
+    assert [t.position for t in tasks] == list(range(1, len(tasks) + 1))
+    assert all(t.unit.ward_id == demo.id and t.content for t in tasks)
+    assert all(t.deadline is None or t.deadline > date(2020, 6, 30) for t in tasks)
+    assert sum(1 for t in tasks if t.deadline) >= 3
+
+
+def test_the_session_was_played_through_the_live_operations(demo):
+    conference = _conference_2020(demo)
+    live = db.session.scalars(
+        sa.select(LiveEvent)
+        .where(LiveEvent.conference_id == conference.id)
+        .order_by(LiveEvent.sequence)
+    ).all()
+    assert [e.kind for e in live] == ["turn.created"] * 10 + ["conference.closed"]
+    assert [e.sequence for e in live] == list(range(1, 12))
+    names = {e.staff_payload["turn"]["speaker"] for e in live[:10]}
+    for event in live[:10]:
+        assert event.public_payload["turn"]["speaker"] not in names
+    closed = live[-1].public_payload["conference"]
+    assert closed["end_label"] == "11 giờ 00 phút" and len(closed["tasks"]) >= 3
+    summaries = db.session.scalars(
+        sa.select(AuditEvent.summary).where(
+            AuditEvent.entity_type == "conferences",
+            AuditEvent.entity_id == conference.id,
+            AuditEvent.action == AuditAction.EVENT,
+        )
+    ).all()
+    assert "status in_progress -> closed" in summaries
+
+
+def test_seed_demo_if_empty_keeps_one_session_of_ten_turns(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
+        assert result.exit_code == 0, result.output
+    assert _count(Turn) == 10
+    assert _count(LiveEvent, LiveEvent.kind == "conference.closed") == 1

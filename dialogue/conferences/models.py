@@ -179,6 +179,17 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
             return self.announced_dt is not None
         return True
 
+    def can_close(self, user: User) -> bool:
+        """Tell whether ``user`` may close the session and record the chair's conclusion."""
+        return user.has_role(Role.ORGANISER, Role.CHAIR) and (
+            user.is_admin or user.ward_id == self.ward_id
+        )
+
+    @property
+    def has_editable_conclusion(self) -> bool:
+        """The conclusion may still change: closed, its minutes not yet published."""
+        return self.status is ConferenceStatus.CLOSED
+
     def can_log_questions(self, user: User) -> bool:
         if self.status is not ConferenceStatus.IN_PROGRESS:
             return False

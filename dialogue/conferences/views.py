@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -27,8 +37,10 @@ from dialogue.core.search import search_condition
 from dialogue.core.text import fold
 from dialogue.errors import DialogueError, InvalidTransition
 from dialogue.extensions import db
+from dialogue.live import closing
+from dialogue.live.closing_forms import BLANK_ROWS, CloseForm, ConclusionForm
 from dialogue.people.models import Person
-from dialogue.wards.models import DelegateCategory
+from dialogue.wards.models import DelegateCategory, Unit
 
 bp = Blueprint("conferences", __name__, url_prefix="/conferences")
 
@@ -466,13 +478,6 @@ def start(conference_id: int):
     )
 
 
-@bp.route("/<int:conference_id>/close", methods=["POST"])
-@role_required(Role.ORGANISER)
-def close(conference_id: int):
-    conference = get_scoped_or_404(Conference, conference_id)
-    return _change_status(conference, ConferenceStatus.CLOSED, _("The conference is closed."))
-
-
 @bp.route("/<int:conference_id>/draft", methods=["POST"])
 @role_required(Role.ORGANISER)
 def back_to_draft(conference_id: int):
@@ -505,3 +510,102 @@ def cancel(conference_id: int):
     elif form.errors:
         status = 400
     return render_template("conferences/cancel.html", conference=conference, form=form), status
+
+
+# -- closing: the end, the chair's conclusion and its tasks -------------------------------------
+
+
+def _task_units(conference: Conference) -> list[Unit]:
+    """The ward's active units, and any unit a task already names (kept though retired)."""
+    units = db.session.scalars(
+        sa.select(Unit)
+        .where(Unit.ward_id == conference.ward_id, Unit.is_active)
+        .order_by(Unit.name, Unit.id)
+    ).all()
+    named = [
+        task.unit
+        for task in conference.conclusion_tasks
+        if task.unit is not None and task.unit not in units
+    ]
+    return [*units, *named]
+
+
+def _get_closable_or_404(conference_id: int) -> Conference:
+    conference = get_scoped_or_404(Conference, conference_id)
+    if not conference.can_close(current_user):
+        abort(403)
+    return conference
+
+
+def _conclusion_page(template: str, conference: Conference, form, status: int, **context):
+    console = "live.console" in current_app.view_functions
+    return render_template(
+        template,
+        conference=conference,
+        form=form,
+        console_url=url_for("live.console", conference_id=conference.id) if console else None,
+        **context,
+    ), status
+
+
+@bp.route("/<int:conference_id>/close", methods=["GET", "POST"])
+@role_required(Role.ORGANISER, Role.CHAIR)
+def close(conference_id: int):
+    conference = _get_closable_or_404(conference_id)
+    if request.method == "GET" and conference.has_editable_conclusion:
+        return redirect(url_for(".conclusion", conference_id=conference.id))
+    initial = (
+        CloseForm.initial_data(conference, blank_rows=BLANK_ROWS)
+        if request.method == "GET"
+        else None
+    )
+    form = CloseForm(data=initial, units=_task_units(conference))
+    status = 200
+    if request.method == "POST" and form.change_rows(request.form):
+        pass  # a row was added or removed: the same page again, nothing saved
+    elif form.validate_on_submit():
+        try:
+            closing.close_conference(
+                conference, form.to_data(conference), confirm_pending=form.confirm_pending.data
+            )
+        except DialogueError as error:
+            form.show_error(error)
+            status = 409 if isinstance(error, InvalidTransition) else 400
+        else:
+            db.session.commit()
+            flash(
+                _("The conference is closed. The screens in the hall show the conclusion."),
+                "success",
+            )
+            return _back_to(conference)
+    elif form.errors:
+        status = 400
+    in_progress = conference.status is ConferenceStatus.IN_PROGRESS
+    pending = closing.pending_turns(conference) if in_progress else []
+    return _conclusion_page("conferences/close.html", conference, form, status, pending=pending)
+
+
+@bp.route("/<int:conference_id>/conclusion", methods=["GET", "POST"])
+@role_required(Role.ORGANISER, Role.CHAIR)
+def conclusion(conference_id: int):
+    conference = _get_closable_or_404(conference_id)
+    if request.method == "GET" and conference.status is ConferenceStatus.IN_PROGRESS:
+        return redirect(url_for(".close", conference_id=conference.id))
+    initial = ConclusionForm.initial_data(conference) if request.method == "GET" else None
+    form = ConclusionForm(data=initial, units=_task_units(conference))
+    status = 200
+    if request.method == "POST" and form.change_rows(request.form):
+        pass
+    elif form.validate_on_submit():
+        try:
+            closing.update_conclusion(conference, form.to_data(conference))
+        except DialogueError as error:
+            form.show_error(error)
+            status = 409 if isinstance(error, InvalidTransition) else 400
+        else:
+            db.session.commit()
+            flash(_("The conclusion and its tasks have been saved."), "success")
+            return redirect(url_for(".detail", conference_id=conference.id, _anchor="conclusion"))
+    elif form.errors:
+        status = 400
+    return _conclusion_page("conferences/conclusion.html", conference, form, status)

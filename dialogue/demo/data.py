@@ -330,3 +330,240 @@ NEXT_AGENDA = (
     ("Đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp", "chair", 120),
     ("Kết luận và bế mạc", "chair", 20),
 )
+
+
+# -- the 2020 session: ten turns, one referred, and the chair's conclusion ----------------------
+# Paraphrased from the ward's report of the day: residents of group 9 asked about land and
+# construction, of group 5 about civil status, others about social policy and a household
+# business about online filing. Answers are summaries of the law as it stood in June 2020.
+
+
+@dataclass(frozen=True)
+class DemoTurn:
+    speaker: str  # key of a person in the directory, or the name of a walk-in
+    area: str  # procedure area code (domain/procedure-areas.csv)
+    question: str
+    answerer: str  # key of the official who answered in the hall
+    answer: str
+    organisation: str = ""  # said on behalf of a business: shown instead of the group
+    referral_unit: str = ""  # unit name: referred for a written answer (due 10 days later)
+    referral_note: str = ""
+
+
+TURNS_2020 = (
+    DemoTurn(
+        speaker="resident_3",
+        area="DD",
+        question=(
+            "Gia đình tôi nộp hồ sơ đề nghị cấp giấy chứng nhận quyền sử dụng đất lần đầu cho "
+            "thửa đất ở tại tổ dân phố số 9 từ cuối năm 2019 nhưng đến nay chưa nhận được kết "
+            "quả. Đề nghị phường cho biết hồ sơ đang giải quyết đến bước nào và gia đình có "
+            "phải bổ sung giấy tờ gì không."
+        ),
+        answerer="land",
+        answer=(
+            "UBND phường đã xác nhận nguồn gốc, thời điểm sử dụng đất và niêm yết công khai hồ "
+            "sơ 15 ngày tại trụ sở UBND phường và nhà văn hóa tổ dân phố theo quy định, sau đó "
+            "chuyển Chi nhánh Văn phòng đăng ký đất đai quận thực hiện các bước tiếp theo. Hồ sơ "
+            "không phải bổ sung; khi có thông báo nghĩa vụ tài chính, công chức Địa chính - Xây "
+            "dựng sẽ báo để gia đình thực hiện."
+        ),
+    ),
+    DemoTurn(
+        speaker="Nguyễn Thị X1",
+        area="XD",
+        question=(
+            "Gia đình tôi dự định cải tạo, nâng thêm một tầng nhà ở hiện có trong ngõ thuộc tổ "
+            "dân phố số 9. Xin hỏi trường hợp này có phải xin giấy phép xây dựng không, nộp hồ "
+            "sơ ở đâu và thời gian giải quyết bao lâu."
+        ),
+        answerer="land",
+        answer=(
+            "Nâng tầng làm thay đổi kết cấu chịu lực và quy mô công trình nên phải có giấy phép "
+            "xây dựng; chỉ sửa chữa, cải tạo bên trong nhà, không thay đổi kết cấu chịu lực, "
+            "công năng và kiến trúc mặt ngoài thì được miễn giấy phép. Hồ sơ cấp giấy phép xây "
+            "dựng nhà ở riêng lẻ nộp tại Bộ phận một cửa UBND quận, thời hạn giải quyết không "
+            "quá 15 ngày kể từ ngày nhận đủ hồ sơ hợp lệ. Công chức Địa chính - Xây dựng phường "
+            "sẽ hướng dẫn gia đình chuẩn bị hồ sơ và bản vẽ."
+        ),
+    ),
+    DemoTurn(
+        speaker="head_9",
+        area="DD",
+        question=(
+            "Một số hộ dân tại tổ dân phố số 9 sử dụng đất ổn định từ trước năm 1993 nhưng chưa "
+            "được cấp giấy chứng nhận do diện tích thực tế chênh lệch với số liệu trên bản đồ "
+            "địa chính. Đề nghị UBND phường kiểm tra, hướng dẫn để các hộ được xem xét cấp giấy "
+            "chứng nhận."
+        ),
+        answerer="chair",
+        answer=(
+            "Chủ tịch UBND phường tiếp thu kiến nghị. Việc xác định phần diện tích chênh lệch cần "
+            "đối chiếu hồ sơ địa chính, bản đồ qua các thời kỳ và kiểm tra hiện trạng từng thửa "
+            "đất, nên chưa thể trả lời ngay tại hội nghị."
+        ),
+        referral_unit="Công chức Địa chính - Xây dựng",
+        referral_note=(
+            "Chủ trì, phối hợp với tổ dân phố số 9 rà soát hồ sơ, kiểm tra hiện trạng từng thửa "
+            "đất và trả lời bằng văn bản cho các hộ dân và tổ dân phố."
+        ),
+    ),
+    DemoTurn(
+        speaker="Trần Văn X2",
+        area="HT",
+        question=(
+            "Con tôi mới sinh. Xin hỏi gia đình có thể đăng ký khai sinh qua dịch vụ công trực "
+            "tuyến mà không phải đến trụ sở phường không, và cần những giấy tờ gì."
+        ),
+        answerer="justice",
+        answer=(
+            "Gia đình có thể nộp hồ sơ đăng ký khai sinh trực tuyến trên Cổng dịch vụ công (dịch "
+            "vụ công trực tuyến mức độ 3, 4), kèm bản chụp giấy chứng sinh và giấy tờ tùy thân "
+            "của cha, mẹ; đăng ký khai sinh đúng hạn được miễn lệ phí. Phường đang thực hiện trả "
+            "kết quả đăng ký khai sinh tại hộ gia đình; khi nhận kết quả, gia đình xuất trình bản "
+            "chính các giấy tờ để đối chiếu."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_2",
+        area="CTH",
+        question=(
+            "Đề nghị phường cho biết lệ phí và thời gian chứng thực bản sao từ bản chính, chứng "
+            "thực chữ ký; những ngày đông người có được giải quyết ngay trong ngày không."
+        ),
+        answerer="justice",
+        answer=(
+            "Lệ phí chứng thực bản sao từ bản chính là 2.000 đồng/trang, từ trang thứ ba trở đi "
+            "1.000 đồng/trang, tối đa 200.000 đồng/bản; chứng thực chữ ký 10.000 đồng/trường "
+            "hợp. Yêu cầu tiếp nhận trước 15 giờ được giải quyết ngay trong ngày; yêu cầu nhiều "
+            "bản, nhiều trang hoặc tiếp nhận sau 15 giờ thì trả kết quả trong ngày làm việc tiếp "
+            "theo."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_17",
+        area="HT",
+        question=(
+            "Tôi cần giấy xác nhận tình trạng hôn nhân để làm thủ tục mua nhà. Xin hỏi giấy có "
+            "giá trị trong bao lâu và có nộp hồ sơ trực tuyến được không."
+        ),
+        answerer="reporter",
+        answer=(
+            "Giấy xác nhận tình trạng hôn nhân có giá trị 6 tháng kể từ ngày cấp và chỉ dùng "
+            "đúng mục đích ghi trong giấy. Thủ tục đã được cung cấp trực tuyến; hồ sơ hợp lệ "
+            "được giải quyết trong 03 ngày làm việc, trường hợp phải xác minh thì không quá 23 "
+            "ngày. Bộ phận một cửa phường sẽ hỗ trợ công dân nộp hồ sơ trực tuyến."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_1",
+        area="NCC",
+        question=(
+            "Gia đình tôi là thân nhân liệt sĩ; người thờ cúng liệt sĩ trước đây đã mất. Xin "
+            "hỏi thủ tục đề nghị hưởng trợ cấp thờ cúng liệt sĩ và thời gian giải quyết."
+        ),
+        answerer="vice_chair",
+        answer=(
+            "Gia đình lập biên bản ủy quyền thờ cúng liệt sĩ, kèm đơn đề nghị và nộp tại Bộ phận "
+            "một cửa phường. UBND phường xác nhận và chuyển Phòng Lao động - Thương binh và Xã "
+            "hội quận trong 05 ngày làm việc để giải quyết theo quy định. Công chức Văn hóa - Xã "
+            "hội phường sẽ liên hệ hướng dẫn gia đình hoàn thiện hồ sơ."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_6",
+        area="BTXH",
+        question=(
+            "Mẹ tôi năm nay đủ 80 tuổi, không có lương hưu hay trợ cấp bảo hiểm xã hội hằng "
+            "tháng. Gia đình cần làm thủ tục gì để mẹ được hưởng trợ cấp xã hội hằng tháng và "
+            "được cấp thẻ bảo hiểm y tế."
+        ),
+        answerer="vice_chair",
+        answer=(
+            "Người từ đủ 80 tuổi không có lương hưu, trợ cấp bảo hiểm xã hội hằng tháng thuộc "
+            "diện hưởng trợ cấp xã hội hằng tháng theo Nghị định số 136/2013/NĐ-CP. Gia đình nộp "
+            "tờ khai theo mẫu tại Bộ phận một cửa phường; hồ sơ được xét duyệt, niêm yết công "
+            "khai tại phường rồi trình UBND quận quyết định. Khi được hưởng trợ cấp, cụ được cấp "
+            "thẻ bảo hiểm y tế miễn phí."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_10",
+        area="GN",
+        question=(
+            "Hộ cận nghèo được hỗ trợ mua thẻ bảo hiểm y tế như thế nào? Kết quả rà soát hộ "
+            "nghèo, hộ cận nghèo hằng năm được công khai ở đâu để Nhân dân theo dõi?"
+        ),
+        answerer="chair",
+        answer=(
+            "Người thuộc hộ cận nghèo được ngân sách nhà nước hỗ trợ ít nhất 70% mức đóng bảo "
+            "hiểm y tế; UBND phường lập danh sách, chuyển cơ quan bảo hiểm xã hội để cấp thẻ. Kết "
+            "quả rà soát hộ nghèo, hộ cận nghèo hằng năm được niêm yết công khai tại trụ sở UBND "
+            "phường, nhà văn hóa các tổ dân phố và thông báo trên hệ thống truyền thanh của "
+            "phường."
+        ),
+    ),
+    DemoTurn(
+        speaker="business_14",
+        area="HKD",
+        organisation="Hộ kinh doanh Q",
+        question=(
+            "Hộ kinh doanh chúng tôi ghi nhận Bộ phận một cửa của phường tiếp đón văn minh, "
+            "hướng dẫn tận tình. Đề nghị cho biết thủ tục thay đổi nội dung đăng ký hộ kinh "
+            "doanh có nộp trực tuyến được không, có phải đến phường không."
+        ),
+        answerer="reporter",
+        answer=(
+            "Đăng ký thay đổi nội dung hộ kinh doanh thuộc thẩm quyền Phòng Tài chính - Kế hoạch "
+            "quận. Hộ kinh doanh có thể nộp hồ sơ trực tuyến trên Cổng dịch vụ công của Thành "
+            "phố và nhận kết quả qua dịch vụ bưu chính công ích, không phải đến phường. Bộ phận "
+            "một cửa phường sẵn sàng hướng dẫn, hỗ trợ việc nộp hồ sơ trực tuyến."
+        ),
+    ),
+)
+
+CONCLUSION_2020 = (
+    "Chủ tịch UBND phường ghi nhận, tiếp thu đầy đủ ý kiến phát biểu của các đại biểu; đánh giá "
+    "cao tinh thần thẳng thắn, xây dựng của các tổ chức, cá nhân đối với công tác cải cách thủ "
+    "tục hành chính của phường trong 6 tháng đầu năm 2020.\n"
+    "Các ý kiến thuộc lĩnh vực tư pháp - hộ tịch, địa chính - xây dựng, chính sách xã hội đã "
+    "được lãnh đạo UBND phường và công chức chuyên môn trả lời trực tiếp tại hội nghị. Kiến "
+    "nghị của tổ dân phố số 9 về cấp giấy chứng nhận cho các hộ sử dụng đất ổn định từ trước "
+    "năm 1993 được giao công chức Địa chính - Xây dựng kiểm tra, trả lời bằng văn bản trước "
+    "ngày 10/7/2020.\n"
+    "Thời gian tới, UBND phường tập trung thực hiện các nhiệm vụ nêu dưới đây, nhằm phục vụ "
+    "ngày càng tốt hơn tổ chức, công dân đến giao dịch tại Bộ phận một cửa của phường.\n"
+    "Đề nghị lãnh đạo các tổ dân phố tích cực tham gia giám sát việc tiếp nhận, giải quyết thủ "
+    "tục hành chính của cán bộ, công chức phường; tuyên truyền để cán bộ, hội viên và Nhân dân "
+    "biết, sử dụng dịch vụ công trực tuyến mức độ 3, 4, góp phần xây dựng nền hành chính chuyên "
+    "nghiệp, vì Nhân dân phục vụ."
+)
+
+# (content, unit name, deadline or None for a standing task)
+TASKS_2020 = (
+    (
+        "Tiếp tục bồi dưỡng kỹ năng nghiệp vụ, kỹ năng giao tiếp, ứng xử cho cán bộ, công chức "
+        "trực tiếp tiếp nhận và giải quyết thủ tục hành chính.",
+        "Văn phòng HĐND-UBND",
+        date(2020, 12, 31),
+    ),
+    (
+        "Nâng cao chất lượng mô hình điểm Bộ phận một cửa, một cửa liên thông “Văn minh, thân "
+        "thiện, chuyên nghiệp”; duy trì trả kết quả đăng ký khai sinh tại hộ gia đình.",
+        "Bộ phận Một cửa",
+        None,
+    ),
+    (
+        "Phối hợp với các tổ dân phố tuyên truyền, hướng dẫn tổ chức, công dân sử dụng dịch vụ "
+        "công trực tuyến mức độ 3, 4; niêm yết danh mục thủ tục hành chính tại nhà văn hóa các "
+        "tổ dân phố.",
+        "Bộ phận Một cửa",
+        date(2020, 9, 30),
+    ),
+    (
+        "Rà soát các hồ sơ đề nghị cấp giấy chứng nhận quyền sử dụng đất lần đầu còn tồn đọng, "
+        "hướng dẫn công dân hoàn thiện hồ sơ theo quy định.",
+        "Công chức Địa chính - Xây dựng",
+        date(2020, 8, 31),
+    ),
+)

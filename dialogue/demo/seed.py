@@ -1,4 +1,8 @@
-"""Load the demo ward: Thạch Bàn, its groups, units, directory, staff and the 2020 conference."""
+"""Load the demo ward: Thạch Bàn, its groups, units, directory, staff and the 2020 conference.
+
+The 2020 conference is played through the live operations: its ten turns are logged and it
+is closed with the chair's conclusion, as a secretary and an organiser would have done.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from dialogue.dossier.operations import ReportData, save_report
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
 from dialogue.invitations.operations import invite_category
+from dialogue.live.closing import ConclusionData, TaskData, close_conference
+from dialogue.live.models import TurnOutcome
+from dialogue.live.operations import TurnData, log_turn
 from dialogue.people.models import Person
 from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
@@ -94,22 +101,25 @@ def load_demo(password: str) -> Ward:
         )
 
     roles = data.CONFERENCE_ROLES
+    # Opened as it was that morning; its turns and its closing then go through the same
+    # operations as a live session, events included.
     conference = Conference(
         ward=ward,
         **data.CONFERENCE,
-        end_dt=data.CONFERENCE_CLOSED_DT,
         chair=people[roles["chair"]],
         reporter=people[roles["reporter"]],
         cochairs=[people[key] for key in roles["cochairs"]],
         secretaries=[users[username] for username in roles["secretaries"]],
-        status=ConferenceStatus.CLOSED,
-        status_changed_dt=data.CONFERENCE_CLOSED_DT,
+        status=ConferenceStatus.IN_PROGRESS,
+        status_changed_dt=data.CONFERENCE["start_dt"],
     )
     db.session.add(conference)
     db.session.flush()
     _add_agenda(conference, data.AGENDA_2020, people)
     _add_attendance_2020(ward, conference, people, users, groups, categories)
     _add_dossier_2020(conference)
+    _add_turns_2020(ward, conference, people, users["secretary"], units)
+    _close_2020(conference, units)
     _add_next_conference(ward, people, users, categories)
     return ward
 
@@ -187,6 +197,61 @@ def _add_attendance_2020(ward, conference, people, users, groups, categories) ->
         year=2020,
         purpose="Giấy mời dự Hội nghị đối thoại 6 tháng đầu năm 2020",
     )
+    db.session.flush()
+
+
+def _present(conference: Conference, who: str, people: dict[str, Person]) -> Attendee:
+    """The checked-in attendee ``who`` names: a person's key, or a walk-in's name."""
+    stmt = sa.select(Attendee).where(
+        Attendee.conference_id == conference.id, Attendee.status == AttendanceStatus.PRESENT
+    )
+    if who in people:
+        stmt = stmt.where(Attendee.person_id == people[who].id)
+    else:
+        stmt = stmt.where(Attendee.person_id.is_(None), Attendee.full_name == who)
+    attendee = db.session.scalar(stmt)
+    if attendee is None:
+        raise LookupError(f"the demo names {who!r}, who did not attend on 30/6/2020")
+    return attendee
+
+
+def _add_turns_2020(ward, conference, people, secretary: User, units) -> None:
+    """The ten turns of the day, logged as the secretary would have logged them."""
+    areas = {area.code: area for area in ward.procedure_areas}
+    for turn in data.TURNS_2020:
+        referred = bool(turn.referral_unit)
+        log_turn(
+            conference,
+            TurnData(
+                question=turn.question,
+                speaker_attendee_id=_present(conference, turn.speaker, people).id,
+                speaker_organisation=turn.organisation,
+                procedure_area_id=areas[turn.area].id,
+                outcome=TurnOutcome.REFERRED if referred else TurnOutcome.ANSWERED,
+                answerer_attendee_id=_present(conference, turn.answerer, people).id,
+                answer=turn.answer,
+                # The due date is left to the rule: ten days after the conference.
+                referral_unit_id=units[turn.referral_unit].id if referred else None,
+                referral_note=turn.referral_note,
+            ),
+            by=secretary,
+        )
+
+
+def _close_2020(conference: Conference, units) -> None:
+    close_conference(
+        conference,
+        ConclusionData(
+            end_dt=data.CONFERENCE_CLOSED_DT,
+            conclusion=data.CONCLUSION_2020,
+            tasks=tuple(
+                TaskData(content, unit_id=units[unit].id, deadline=deadline)
+                for content, unit, deadline in data.TASKS_2020
+            ),
+        ),
+    )
+    # History: it was closed that morning, not when the demo was loaded.
+    conference.status_changed_dt = data.CONFERENCE_CLOSED_DT
     db.session.flush()
 
 
