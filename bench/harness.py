@@ -33,14 +33,23 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], *, workers: int = 2, threads: int = 4, app: str = "bench.benchapp:app"
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    app: str = "bench.benchapp:app",
+    config: str | None = None,
 ):
-    """Run gunicorn on a free loopback port; yield the port; stop it afterwards."""
+    """Run gunicorn on a free loopback port; yield the port; stop it afterwards.
+
+    ``config`` is a gunicorn configuration file; the options given here override it.
+    """
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        *(["--config", config] if config else []),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -51,6 +60,7 @@ def gunicorn(
         "gthread",
         "--log-level",
         "warning",
+        "--no-control-socket",
         app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
@@ -114,6 +124,16 @@ class Session:
             for key, morsel in cookie.items():
                 self.cookies[key] = morsel.value
         return response.status, data, elapsed
+
+    def request_raw(self, method: str, path: str, body: bytes, headers: dict):
+        """Send ``body`` as it is (JSON, say) with the session's cookies."""
+        all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        all_headers.update(headers)
+        started = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=all_headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        return response.status, data, time.perf_counter() - started
 
     def csrf_token(self, path: str) -> str:
         status, data, _ = self.request("GET", path)

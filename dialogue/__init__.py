@@ -44,11 +44,14 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.auth.views import bp as auth_bp
     from dialogue.conferences.views import bp as conferences_bp
     from dialogue.dossier.views import bp as dossier_bp
+    from dialogue.feed.views import bp as feed_bp
     from dialogue.invitations.views import bp as invitations_bp
+    from dialogue.live.views import bp as live_bp
     from dialogue.main.views import bp as main_bp
     from dialogue.people.views import bp as people_bp
     from dialogue.photos.views import bp as photos_bp
     from dialogue.public.views import bp as public_bp
+    from dialogue.questions.views import bp as questions_bp
     from dialogue.wards.views import bp as wards_bp
 
     for blueprint in (
@@ -62,8 +65,11 @@ def _register_blueprints(app: Flask) -> None:
         photos_bp,
         invitations_bp,
         attendance_bp,
+        live_bp,
+        feed_bp,
         audit_bp,
         public_bp,
+        questions_bp,
     ):
         app.register_blueprint(blueprint)
 

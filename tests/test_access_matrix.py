@@ -21,7 +21,9 @@ from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel
 from dialogue.extensions import db
+from dialogue.live.models import Turn
 from dialogue.photos import operations as photo_operations
+from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import ResidentialGroup, Unit
 from tests.conftest import PASSWORD
 
@@ -31,7 +33,7 @@ ANONYMOUS = None
 _serial = itertools.count(1)
 
 
-def _records(ward, make_person, make_conference, make_user):
+def _records(ward, make_person, make_conference, make_user, secretaries=()):
     """One fresh record of every kind that appears in a URL, in ``ward``."""
     n = next(_serial)
     person = make_person(ward=ward)
@@ -41,7 +43,10 @@ def _records(ward, make_person, make_conference, make_user):
     staff = make_user(Role.RESPONDER, ward=ward)
     # Announced: the stage at which the most pages of a conference are open.
     conference = make_conference(
-        ward=ward, status=ConferenceStatus.ANNOUNCED, announced_dt=datetime.now(UTC)
+        ward=ward,
+        status=ConferenceStatus.ANNOUNCED,
+        announced_dt=datetime.now(UTC),
+        secretaries=list(secretaries),
     )
     attendee = Attendee(conference=conference, full_name=f"Lê Văn C{n}", is_invited=True)
     event = AuditEvent(
@@ -54,7 +59,10 @@ def _records(ward, make_person, make_conference, make_user):
         changes={},
     )
     item = AgendaItem(conference=conference, position=1, title="Báo cáo kết quả giải quyết TTHC")
-    db.session.add_all([attendee, event, item])
+    # Made directly: the operations log turns only while a conference is in progress.
+    turn = Turn(conference=conference, position=1, question="Hỏi về thủ tục cấp phép xây dựng")
+    question = ResidentQuestion(conference=conference, question="Bao giờ có kết quả hồ sơ?")
+    db.session.add_all([attendee, event, item, turn, question])
     db.session.flush()
     image = io.BytesIO()
     Image.new("RGB", (8, 8)).save(image, "JPEG")
@@ -84,23 +92,33 @@ def _records(ward, make_person, make_conference, make_user):
         "item_id": item.id,
         "photo_id": photo.id,
         "line_id": line.id,
+        "turn_id": turn.id,
+        "question_id": question.id,
+        "token": question.follow_token,
     }
 
 
 @pytest.fixture
 def world(app, ward, other_ward, make_person, make_conference, make_user):
-    own = _records(ward, make_person, make_conference, make_user)
-    other = _records(other_ward, make_person, make_conference, make_user)
     clients = {ANONYMOUS: app.test_client()}
-    for role in Role:
-        user = make_user(role)
+    users = {role: make_user(role) for role in Role}
+    for role, user in users.items():
         client = app.test_client()
         response = client.post(
             "/auth/login", data={"username": user.username, "password": PASSWORD}
         )
         assert response.status_code == 302
         clients[role] = client
-    return own, other, clients, lambda: _records(ward, make_person, make_conference, make_user)
+    # The secretary is one of the conference's secretaries: the role alone lets no one log turns.
+    secretaries = [users[Role.SECRETARY]]
+    own = _records(ward, make_person, make_conference, make_user, secretaries)
+    other = _records(other_ward, make_person, make_conference, make_user)
+    return (
+        own,
+        other,
+        clients,
+        lambda: _records(ward, make_person, make_conference, make_user, secretaries),
+    )
 
 
 def _routes(app):

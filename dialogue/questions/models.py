@@ -48,8 +48,9 @@ class ResidentQuestion(SearchableMixin, TimestampMixin, db.Model):
 
     __tablename__ = "resident_questions"
     __audited__ = True
-    # The private link is a credential: the audit log says it exists, never what it is.
-    __audit_secret__ = frozenset({"follow_token"})
+    # The private link is a credential: the audit log says it exists, never what it is. The
+    # sender's name and contact are kept out of it too, so they leave with the question.
+    __audit_secret__ = frozenset({"follow_token", "asker_name", "contact"})
     __searchable__ = ("question",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
