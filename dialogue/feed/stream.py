@@ -12,6 +12,7 @@ import json
 import random
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 
 from flask import Flask
 
@@ -41,6 +42,18 @@ def stream_settings(app: Flask) -> tuple[float, float, int]:
         float(config.get("DIALOGUE_STREAM_MAX_SECONDS", MAX_STREAM_SECONDS)),
         int(config.get("DIALOGUE_STREAM_RETRY_MS", RETRY_MILLISECONDS)),
     )
+
+
+@lru_cache(maxsize=128)
+def framed(raw: str, public: bool) -> tuple[int, str, str]:
+    """Parse a bus message and write its frame once for every screen of this process.
+
+    The bus hands the same string to all of a process's subscribers; its hash is computed
+    once, so the hundreds of streams of a full hall share one parse and one JSON encoding.
+    """
+    message = json.loads(raw)
+    kind, data = event_data(message, public=public)
+    return message["seq"], kind, sse_frame(kind, data, seq=message["seq"])
 
 
 class LiveStream:
@@ -116,18 +129,16 @@ class LiveStream:
         return sse_frame(PING, {"seq": self.last}, seq=self.last)
 
     def _on_message(self, raw: str) -> list[str]:
-        message = json.loads(raw)
-        sequence = message["seq"]
+        sequence, kind, frame = framed(raw, self.public)
         if sequence <= self.last:
             return []
         if sequence > self.last + 1:
             return self._from_database()
-        kind, data = event_data(message, public=self.public)
         self.last = sequence
         if self.public and kind == CLOSED_EVENT:
             # Residents' screens have seen the end; nothing more will come to them.
             self.finished = True
-        return [sse_frame(kind, data, seq=sequence)]
+        return [frame]
 
     def _from_database(self) -> list[str]:
         with self.app.app_context():
