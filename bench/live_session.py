@@ -7,15 +7,16 @@ gthread) and the Redis bus (several workers must share it), then in one run:
 - viewers: 300 Server-Sent-Event connections to the residents' live stream, held by client
   processes of their own, each noting when every turn reached it;
 - secretaries: 5 client processes, each saving one turn a second for 60 s through the
-  console's JSON API (each with its own browser-made key) and, beside each save, requesting
-  the bare route, so that the save can be reported as a ratio to it.
+  console's JSON API (each with its own browser-made key), each at its own moment of the
+  second (``--in-step``: all at the same instant, the worst case), and, beside each save,
+  requesting the bare route, so that the save can be reported as a ratio to it.
 
 Targets (issue 4): save p95 ≤ 100 ms; delivery to every viewer p99 ≤ 1 s (from the moment the
 save was sent to the moment a viewer's stream carried it); no turn lost or duplicated — neither
 in the database nor on any screen. The memory of each worker is reported.
 
     .venv/bin/python -m bench.live_session [--viewers 300] [--secretaries 5] [--seconds 60]
-        [--database-url URL] [--redis-url redis://127.0.0.1:6379/14]
+        [--database-url URL] [--redis-url redis://127.0.0.1:6379/14] [--in-step]
 """
 
 from __future__ import annotations
@@ -250,9 +251,15 @@ def run(args) -> dict:
                 started.get(timeout=120)
             idle_memory = [round(mb, 1) for mb in worker_rss_mb(master)]
             go_at = time.time() + 5
+            # Secretaries are people typing on their own: each saves once a second, at its own
+            # moment of the second. --in-step makes them all press Ctrl+Enter at the same instant.
+            phase = 0.0 if args.in_step else 1.0 / len(info["usernames"])
             secretaries = [
-                pool.apply_async(secretary_process, (port, username, console, args.seconds, go_at))
-                for username in info["usernames"]
+                pool.apply_async(
+                    secretary_process,
+                    (port, username, console, args.seconds, go_at + index * phase),
+                )
+                for index, username in enumerate(info["usernames"])
             ]
             saves = [job.get(timeout=args.seconds + 120) for job in secretaries]
             busy_memory = [round(mb, 1) for mb in worker_rss_mb(master)]
@@ -290,6 +297,7 @@ def run(args) -> dict:
         "viewers": len(screens),
         "secretaries": args.secretaries,
         "seconds": args.seconds,
+        "in_step": args.in_step,
         "rows": rows,
         "delivery": {
             "n": len(delivery_ms),
@@ -317,6 +325,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--in-step",
+        action="store_true",
+        help="all secretaries save at the same instant of each second (the worst case)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         args.database_url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
