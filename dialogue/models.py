@@ -8,6 +8,7 @@ from dialogue.conferences.models import AgendaItem, ConclusionTask, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
 from dialogue.live.models import LiveEvent, Turn
+from dialogue.minutes.models import MinutesDraft, PublishedDocument
 from dialogue.people.models import PendingImport, Person
 from dialogue.photos.models import Photo
 from dialogue.questions.models import ResidentQuestion
@@ -21,6 +22,7 @@ __all__ = [
     "DossierLine",
     "DossierReport",
     "LiveEvent",
+    "MinutesDraft",
     "AuditEvent",
     "ConclusionTask",
     "Conference",
@@ -28,6 +30,7 @@ __all__ = [
     "PendingImport",
     "Person",
     "Photo",
+    "PublishedDocument",
     "ProcedureArea",
     "ResidentQuestion",
     "ResidentialGroup",

@@ -236,3 +236,90 @@ def restore_command(path: Path, yes: bool) -> None:
     db.session.remove()
     restore_database(current_app._get_current_object(), path)
     click.echo(_("Restored the database from %(path)s.", path=path))
+
+
+@_command("render-minutes")
+@click.argument("conference_id", type=int)
+@click.option(
+    "--type",
+    "doc_type",
+    required=True,
+    type=click.Choice(["BB", "TB"], case_sensitive=False),
+    help="BB: the minutes (biên bản); TB: the conclusion notice (thông báo kết luận).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The PDF file to write.",
+)
+@click.option("--pdfa", is_flag=True, help="Render as PDF/A-3u, for archiving.")
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Write the frozen PDF of the latest published version, byte for byte, instead.",
+)
+def render_minutes_command(
+    conference_id: int, doc_type: str, output: Path, pdfa: bool, published: bool
+) -> None:
+    """Render a conference's BB or TB to a PDF file, without a server.
+
+    By default the current draft is rendered — or, when the conference has no draft yet, the
+    texts a new draft starts from — as a draft: numbered "Số: …/BB-UBND" and marked DỰ THẢO.
+    With --published, the PDF stored when the document was published is written unchanged.
+    """
+    from dialogue.conferences.models import Conference
+    from dialogue.documents.models import DocumentType
+    from dialogue.minutes.compose import document_context, draft_or_defaults, missing_parts
+    from dialogue.minutes.models import MinutesDraft
+    from dialogue.minutes.render import render_document_pdf
+
+    conference = db.session.get(Conference, conference_id)
+    if conference is None:
+        raise click.ClickException(_("There is no conference %(id)s.", id=conference_id))
+    doc_type = DocumentType(doc_type.upper())
+    draft = db.session.scalar(
+        sa.select(MinutesDraft).where(
+            MinutesDraft.conference_id == conference.id, MinutesDraft.doc_type == doc_type
+        )
+    )
+    if published:
+        if pdfa:
+            raise click.ClickException(
+                _("--pdfa cannot change a published PDF: it is written as it was published.")
+            )
+        latest = draft.latest if draft is not None else None
+        if latest is None:
+            raise click.ClickException(
+                _(
+                    "The %(type)s of conference %(id)s has not been published.",
+                    type=doc_type.value,
+                    id=conference.id,
+                )
+            )
+        output.write_bytes(latest.pdf)
+        click.echo(
+            _(
+                "Wrote %(number)s, version %(version)s, as published, to %(path)s.",
+                number=latest.number_label,
+                version=latest.version,
+                path=output,
+            )
+        )
+        return
+    draft = draft_or_defaults(conference, doc_type, draft)
+    content = render_document_pdf(document_context(conference, draft), pdfa=pdfa)
+    output.write_bytes(content)
+    click.echo(
+        _(
+            "Wrote the draft %(type)s of conference %(id)s to %(path)s (%(size)s KB).",
+            type=doc_type.value,
+            id=conference.id,
+            path=output,
+            size=max(1, len(content) // 1024),
+        )
+    )
+    missing = missing_parts(conference, draft)
+    if missing:
+        click.echo(_("Still missing before publication: %(parts)s.", parts=", ".join(missing)))

@@ -1,0 +1,841 @@
+"""What the biên bản (BB) and the thông báo kết luận (TB) say, gathered from the records.
+
+``document_context`` reads the conference once and returns plain data — strings, numbers,
+lists and dicts, nothing lazy — that the HTML and PDF templates (``render.py``) and the .docx
+export lay out. The documents are official Vietnamese, written here directly, not translated;
+only ``missing_parts`` speaks the user's language.
+
+Everything typed by people (the narrative parts, questions, answers, names) stays plain text
+here; the templates escape it.
+
+The context, key by key (``doc`` in the templates)::
+
+    doc_type            "BB" or "TB"
+    is_draft            True without a number: "Số: …/BB-UBND" and the "DỰ THẢO" mark
+    language            "vi"
+    header              parent_agency, agency_lines [..], number ("05/BB-UBND" or "…/BB-UBND"),
+                        number_text ("Số: 05/BB-UBND"), nation, motto, place_date
+    title, subject      "BIÊN BẢN" / "THÔNG BÁO" and the line under it
+    start, venue        "8 giờ 00 phút, ngày 30 tháng 6 năm 2020", "Hội trường …"
+    attendance          present, invited, present_invited, uninvited, excused, summary,
+                        by_category [rows], by_group [rows] (row: label, invited, present,
+                        excused, uninvited), leaders [people]
+    chair, reporter     a person (name, title, text) or None; cochairs [people]
+    secretaries         [display names]; secretary: the one who signs ("" if none)
+    opening, report_summary, conclusion      [paragraphs]
+    figures             None or caption, rows [number, key, label, value, level, is_rate,
+                        note], note
+    turn_order          "by_area" or "speaking"
+    turn_groups         [title, code, name, turns [turn]]; one untitled group in speaking order
+    turn (each)         number, position, speaker, affiliation, area, question, outcome
+                        ("answered" | "referred" | "pending"), answerer, answer, referral
+                        (the sentence), referral_unit, referral_due, referral_note
+    turn_count, turn_summary
+    tasks               [number, content, unit, deadline ("31/12/2020" or "Thường xuyên")]
+    referrals           [number, speaker, area, question, unit, due, note]
+    closing             the closing sentence (BB) or the notice's last sentence (TB)
+    publication         TB: how the notice is made public
+    signatures          left (BB only) and right: lines [UPPER CASE], name
+    recipients          [lines without "- " and ";" — the recipients macro adds them]
+    metadata            title, author, language, subject, keywords [..]
+    version, public_url, public_code, published_dt (ISO text), published_on ("03/7/2020")
+    verification        None, or url, code, version, published_on (the PDF's last page)
+
+The secretary who signs a BB (THƯ KÝ) is the one who submitted the draft when they are one
+of the conference's secretaries, otherwise the first of them by name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from dialogue.attendance.models import AttendanceStatus, Attendee
+from dialogue.attendance.operations import count_attendance
+from dialogue.conferences.models import ConclusionTask, Conference
+from dialogue.core.dates import to_local, vn_date, vn_datetime, vn_time
+from dialogue.core.text import normalize_text
+from dialogue.documents.models import DocumentType
+from dialogue.dossier.figures import figures_for, format_count, format_rate
+from dialogue.extensions import db
+from dialogue.live.models import Turn, TurnOutcome
+
+LOCALE = "vi"
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+STANDING_TASK = "Thường xuyên"
+OTHER_AREA = "Lĩnh vực khác"
+NUMBER_PLACEHOLDER = "…"
+MAX_TITLE_LENGTH = 255
+# Delegate categories whose present members the BB names one by one (officials, not residents).
+LEADER_CATEGORY_CODES = ("CAP_TREN", "DANG_UY", "TT_HDND", "UBND", "MTTQ", "DOAN_THE")
+# The rows of the dossier figures table, as the report words them.
+FIGURE_LABELS = {
+    "carried_over": "Hồ sơ kỳ trước chuyển sang",
+    "received": "Hồ sơ tiếp nhận trong kỳ",
+    "received_online": "trong đó: tiếp nhận trực tuyến",
+    "received_desk": "tiếp nhận trực tiếp, qua bưu chính",
+    "total": "Tổng số hồ sơ phải giải quyết",
+    "resolved": "Hồ sơ đã giải quyết",
+    "resolved_in_time": "trong đó: trước hạn và đúng hạn",
+    "resolved_early": "trong đó: trước hạn",
+    "resolved_on_time": "đúng hạn",
+    "resolved_late": "quá hạn",
+    "pending": "Hồ sơ đang giải quyết",
+    "pending_within": "trong đó: trong hạn",
+    "pending_overdue": "quá hạn",
+    "returned": "Hồ sơ trả lại, rút hoặc từ chối",
+    "online_share": "Tỷ lệ hồ sơ tiếp nhận trực tuyến",
+    "on_time_resolved": "Tỷ lệ giải quyết trước hạn, đúng hạn (trên số đã giải quyết)",
+    "on_time_load": "Tỷ lệ trước hạn, đúng hạn và trong hạn (trên tổng số phải giải quyết)",
+    "overdue": "Tỷ lệ quá hạn (trên tổng số phải giải quyết)",
+    "early": "Tỷ lệ giải quyết trước hạn theo tiêu chí của phường",
+}
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+
+def _doc_type(value) -> DocumentType:
+    doc_type = DocumentType(getattr(value, "value", value))
+    if doc_type not in (DocumentType.MINUTES, DocumentType.NOTICE):
+        raise ValueError(f"not a minutes document type: {doc_type}")
+    return doc_type
+
+
+def short_date(value: date) -> str:
+    """Write a date inside a sentence: "07/02/2020", "10/7/2020" (Nghị định 30's zeros)."""
+    day = f"{value.day:02d}" if value.day < 10 else str(value.day)
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"{day}/{month}/{value.year}"
+
+
+def _count(value: int) -> str:
+    return format_count(value, LOCALE)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split plain text into paragraphs, one a line, each NFC-normalised; blank lines dropped."""
+    if not text:
+        return []
+    return [line for line in (normalize_text(line) for line in text.splitlines()) if line]
+
+
+def recipient_lines(text: str | None) -> list[str]:
+    """The "Nơi nhận" lines without the "- " and ";" the layout adds itself."""
+    lines = []
+    for line in paragraphs(text):
+        line = line.lstrip("-–—+• ").rstrip(" ;.,")
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _nfc(value: str | None) -> str:
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _subject(conference: Conference) -> str:
+    return _nfc(conference.subject or conference.title).rstrip(" .;")
+
+
+def _person(name: str, title: str = "") -> dict:
+    name, title = _nfc(name), _nfc(title)
+    label = f"{name} - {title}" if title else name
+    return {"name": name, "title": title, "text": f"Đồng chí {label}"}
+
+
+def _person_of(person) -> dict | None:
+    return _person(person.full_name, person.title) if person is not None else None
+
+
+def _chair_role(conference: Conference) -> str:
+    """The chair's office as signed: "Chủ tịch UBND phường" from "Phó Bí thư …, Chủ tịch UBND phường"."""
+    title = _nfc(conference.chair.title) if conference.chair else ""
+    for part in reversed(title.split(",")):
+        part = part.strip()
+        if "chủ tịch" in part.casefold():
+            return part
+    return ""
+
+
+def _is_vice(role: str) -> bool:
+    return role.casefold().startswith("phó chủ tịch")
+
+
+# -- attendance --------------------------------------------------------------------------------
+
+
+def _count_row(row) -> dict:
+    return {
+        "label": row.label,
+        "invited": row.invited,
+        "present": row.present,
+        "excused": row.excused,
+        "uninvited": row.uninvited,
+    }
+
+
+def _leaders(conference: Conference, named: Iterable[dict], named_ids: set[int]) -> list[dict]:
+    """Chair, co-chairs, reporter, then the present officials of the leaders' categories."""
+    ward = conference.ward
+    order = {c.id: (c.position, c.id) for c in ward.delegate_categories}
+    leader_ids = {c.id for c in ward.delegate_categories if c.code in LEADER_CATEGORY_CODES}
+    leaders = list(named)
+    if not leader_ids:
+        return leaders
+    present = db.session.scalars(
+        sa.select(Attendee).where(
+            Attendee.conference_id == conference.id,
+            Attendee.status == AttendanceStatus.PRESENT,
+            Attendee.delegate_category_id.in_(leader_ids),
+        )
+    ).all()
+    present = sorted(
+        (a for a in present if a.person_id is None or a.person_id not in named_ids),
+        key=lambda a: (order.get(a.delegate_category_id, (0, 0)), a.id),
+    )
+    leaders += [_person(a.full_name, a.title) for a in present]
+    return leaders
+
+
+def _attendance(conference: Conference, leaders: list[dict]) -> dict:
+    counts = count_attendance(conference, locale=LOCALE)
+    total = counts.total
+    by_category = []
+    for row in counts.by_category:
+        data = _count_row(row)
+        if row.key == "category-none":
+            data["label"] = "Đại biểu khác"
+        by_category.append(data)
+    by_group = []
+    for row in counts.by_group:
+        data = _count_row(row)
+        if row.key == "group-none":
+            data["label"] = "Không thuộc tổ dân phố"
+        by_group.append(data)
+    present_invited = total.present - total.uninvited
+    summary = f"Tổng số đại biểu có mặt: {_count(total.present)} người"
+    details = []
+    if total.invited:
+        details.append(f"{_count(present_invited)}/{_count(total.invited)} người được mời")
+    if total.uninvited:
+        details.append(f"{_count(total.uninvited)} người đến dự không có giấy mời")
+    if details:
+        summary += f" ({'; '.join(details)})"
+    if total.excused:
+        summary += f"; vắng có lý do: {_count(total.excused)} người"
+    return {
+        "present": total.present,
+        "invited": total.invited,
+        "present_invited": present_invited,
+        "uninvited": total.uninvited,
+        "excused": total.excused,
+        "summary": summary + ".",
+        "by_category": by_category,
+        "by_group": by_group,
+        "leaders": leaders,
+    }
+
+
+# -- dossier figures ---------------------------------------------------------------------------
+
+
+def _figures(conference: Conference) -> dict | None:
+    figures = figures_for(conference, locale=LOCALE)
+    if figures is None:
+        return None
+    rows = []
+    number = 0
+    for row in figures.table_rows():
+        if row.level == 0:
+            number += 1
+        note = ""
+        if row.key == "early":
+            note = f"{_count(figures.early_count or 0)}/{_count(figures.early_base or 0)} hồ sơ"
+            details = "; ".join(
+                part
+                for part in (_nfc(figures.early_measure), _nfc(figures.early_base_definition))
+                if part
+            )
+            if details:
+                note += f" ({details})"
+        rows.append(
+            {
+                "number": str(number) if row.level == 0 else "",
+                "key": row.key,
+                "label": FIGURE_LABELS.get(row.key, str(row.label)),
+                "value": format_rate(row.value, LOCALE)
+                if row.is_rate
+                else format_count(row.value, LOCALE),
+                "level": row.level,
+                "is_rate": row.is_rate,
+                "note": note,
+            }
+        )
+    caption = "Kết quả tiếp nhận, giải quyết hồ sơ thủ tục hành chính"
+    if conference.reporting_period:
+        caption += f" {_nfc(conference.reporting_period)}"
+    if figures.cutoff_date:
+        caption += f" (số liệu tính đến ngày {short_date(figures.cutoff_date)})"
+    return {
+        "caption": caption,
+        "rows": rows,
+        "note": "Tỷ lệ tính theo phần trăm, làm tròn đến một chữ số thập phân.",
+        "received": figures.counts.received,
+        "received_online": figures.counts.received_online,
+        "resolved": figures.counts.resolved,
+        "resolved_in_time": figures.counts.resolved_in_time,
+        "pending_within": figures.counts.pending_within,
+        "overdue": figures.counts.resolved_late + figures.counts.pending_overdue,
+        "online_share": format_rate(figures.rates.online_share, LOCALE),
+        "on_time_resolved": format_rate(figures.rates.on_time_resolved, LOCALE),
+    }
+
+
+# -- turns, tasks, referrals -------------------------------------------------------------------
+
+
+def _turns(conference: Conference) -> list[Turn]:
+    return list(
+        db.session.scalars(
+            sa.select(Turn)
+            .where(Turn.conference_id == conference.id, Turn.withdrawn_dt.is_(None))
+            .options(
+                joinedload(Turn.speaker_group),
+                joinedload(Turn.procedure_area),
+                joinedload(Turn.referral_unit),
+            )
+            .order_by(Turn.position, Turn.id)
+        )
+    )
+
+
+def _referral_sentence(turn: Turn) -> str:
+    unit = _nfc(turn.referral_unit.name) if turn.referral_unit else "đơn vị chuyên môn"
+    sentence = f"Chuyển {unit} trả lời bằng văn bản"
+    if turn.referral_due_date:
+        sentence += f", hạn trả lời ngày {short_date(turn.referral_due_date)}"
+    return sentence + "."
+
+
+def _turn(turn: Turn, number: int) -> dict:
+    speaker = _nfc(turn.public_speaker)
+    affiliation = ""
+    if turn.speaker_organisation:
+        affiliation = _nfc(turn.speaker_organisation)
+    elif turn.speaker_group is not None:
+        affiliation = _nfc(turn.speaker_group.name)
+    # "Công dân tổ dân phố số 9" already says where the speaker comes from.
+    if affiliation and affiliation.casefold() in speaker.casefold():
+        affiliation = ""
+    referred = turn.outcome is TurnOutcome.REFERRED
+    return {
+        "number": number,
+        "position": turn.position,
+        "speaker": speaker,
+        "affiliation": affiliation,
+        "area": _nfc(turn.procedure_area.name_vi) if turn.procedure_area else "",
+        "question": _nfc(turn.question),
+        "outcome": turn.outcome.value,
+        "answerer": _nfc(turn.answerer_name),
+        "answer": _nfc(turn.answer),
+        "referral": _referral_sentence(turn) if referred else "",
+        "referral_unit": _nfc(turn.referral_unit.name) if referred and turn.referral_unit else "",
+        "referral_due": short_date(turn.referral_due_date)
+        if referred and turn.referral_due_date
+        else "",
+        "referral_note": _nfc(turn.referral_note) if referred else "",
+    }
+
+
+def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
+    if not by_area:
+        return [
+            {
+                "title": "",
+                "code": "",
+                "name": "",
+                "turns": [_turn(t, n) for n, t in enumerate(turns, start=1)],
+            }
+        ]
+    areas: dict[int | None, list[Turn]] = {}
+    for turn in turns:
+        areas.setdefault(turn.procedure_area_id, []).append(turn)
+
+    def area_key(area_id):
+        if area_id is None:
+            return (1, 0, 0)
+        area = areas[area_id][0].procedure_area
+        return (0, area.position, area.id)
+
+    groups = []
+    number = 0
+    for area_id in sorted(areas, key=area_key):
+        members = areas[area_id]
+        area = members[0].procedure_area if area_id is not None else None
+        numbered = []
+        for turn in members:
+            number += 1
+            numbered.append(_turn(turn, number))
+        if area is None:
+            groups.append({"title": OTHER_AREA, "code": "", "name": "", "turns": numbered})
+        else:
+            name, code = _nfc(area.name_vi), _nfc(area.code)
+            groups.append(
+                {
+                    "title": f"Lĩnh vực {name} ({code})" if code else f"Lĩnh vực {name}",
+                    "code": code,
+                    "name": name,
+                    "turns": numbered,
+                }
+            )
+    return groups
+
+
+def _turn_summary(turns: list[Turn]) -> str:
+    if not turns:
+        return "Tại hội nghị không có ý kiến phát biểu."
+    by_outcome = {outcome: 0 for outcome in TurnOutcome}
+    for turn in turns:
+        by_outcome[turn.outcome] += 1
+    parts = []
+    if by_outcome[TurnOutcome.ANSWERED]:
+        parts.append(
+            f"{by_outcome[TurnOutcome.ANSWERED]} ý kiến được trả lời trực tiếp tại hội nghị"
+        )
+    if by_outcome[TurnOutcome.REFERRED]:
+        parts.append(f"{by_outcome[TurnOutcome.REFERRED]} ý kiến chuyển trả lời bằng văn bản")
+    if by_outcome[TurnOutcome.PENDING]:
+        parts.append(f"{by_outcome[TurnOutcome.PENDING]} ý kiến chưa được trả lời")
+    return (
+        f"Tại hội nghị có {len(turns)} lượt ý kiến phát biểu, trong đó {', '.join(parts)}. "
+        "Cụ thể như sau:"
+    )
+
+
+def _tasks(conference: Conference) -> list[dict]:
+    tasks = db.session.scalars(
+        sa.select(ConclusionTask)
+        .where(ConclusionTask.conference_id == conference.id)
+        .options(selectinload(ConclusionTask.unit))
+        .order_by(ConclusionTask.position, ConclusionTask.id)
+    ).all()
+    return [
+        {
+            "number": number,
+            "content": _nfc(task.content),
+            "unit": _nfc(task.unit.name) if task.unit else "",
+            "deadline": short_date(task.deadline) if task.deadline else STANDING_TASK,
+        }
+        for number, task in enumerate(tasks, start=1)
+    ]
+
+
+def _referrals(turn_groups: list[dict]) -> list[dict]:
+    referred = [
+        turn
+        for group in turn_groups
+        for turn in group["turns"]
+        if turn["outcome"] == TurnOutcome.REFERRED.value
+    ]
+    referred.sort(key=lambda turn: turn["number"])
+    return [
+        {
+            "number": number,
+            "speaker": turn["speaker"],
+            "area": turn["area"],
+            "question": turn["question"],
+            "unit": turn["referral_unit"],
+            "due": turn["referral_due"],
+            "note": turn["referral_note"],
+        }
+        for number, turn in enumerate(referred, start=1)
+    ]
+
+
+# -- the document -------------------------------------------------------------------------------
+
+
+def _closing(conference: Conference) -> str:
+    end = conference.end_dt
+    if end is None:
+        return "Hội nghị kết thúc vào … giờ … phút, ngày … tháng … năm …/."
+    tz = conference.ward.timezone
+    if to_local(end, tz).date() == to_local(conference.start_dt, tz).date():
+        return f"Hội nghị kết thúc vào {vn_time(end, tz)} cùng ngày./."
+    return f"Hội nghị kết thúc vào {vn_datetime(end, tz)}./."
+
+
+def _secretary(conference: Conference, draft) -> str:
+    secretaries = list(conference.secretaries)
+    submitter = getattr(draft, "submitted_by", None) if draft is not None else None
+    if submitter is not None and submitter in secretaries:
+        return _nfc(submitter.display_name)
+    return _nfc(secretaries[0].display_name) if secretaries else ""
+
+
+def _signatures(conference: Conference, doc_type: DocumentType, secretary: str) -> dict:
+    chair_name = _nfc(conference.chair.full_name) if conference.chair else ""
+    role = _chair_role(conference)
+    if doc_type is DocumentType.MINUTES:
+        lines = ["CHỦ TỌA"]
+        if role and ("ubnd" in role.casefold() or "ủy ban" in role.casefold()):
+            lines.append(role.upper())
+        return {
+            "left": {"lines": ["THƯ KÝ"], "name": secretary},
+            "right": {"lines": lines, "name": chair_name},
+        }
+    lines = ["TM. ỦY BAN NHÂN DÂN"]
+    lines += ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] if _is_vice(role) else ["CHỦ TỊCH"]
+    return {"left": None, "right": {"lines": lines, "name": chair_name}}
+
+
+def _notice_subject(conference: Conference) -> str:
+    ward = conference.ward
+    role = _chair_role(conference)
+    office = role if role else f"Chủ tịch UBND {ward.kind.word}"
+    return f"Kết luận của {office} tại {_subject(conference)}"
+
+
+def _metadata(conference: Conference, doc_type: DocumentType, subject: str, number: str) -> dict:
+    ward = conference.ward
+    if doc_type is DocumentType.MINUTES:
+        title, keywords = f"Biên bản {subject}", ["biên bản"]
+    else:
+        title, keywords = f"Thông báo {_lower_first(subject)}", ["thông báo kết luận"]
+    if number:
+        title += f" (số {number})"
+    year = to_local(conference.start_dt, ward.timezone).year
+    keywords += ["hội nghị đối thoại", "cải cách thủ tục hành chính", ward.full_name, str(year)]
+    return {
+        "title": title[:MAX_TITLE_LENGTH],
+        "author": f"Ủy ban nhân dân {ward.full_name}",
+        "language": LOCALE,
+        "subject": subject,
+        "keywords": keywords,
+    }
+
+
+def _texts(conference: Conference, doc_type: DocumentType, draft) -> dict:
+    if draft is None:
+        return default_texts(conference, doc_type)
+    return {
+        "opening": draft.opening or "",
+        "report_summary": draft.report_summary or "",
+        "conclusion": draft.conclusion or "",
+        "recipients": draft.recipients or "",
+    }
+
+
+def _turn_order(draft) -> str:
+    order = getattr(draft, "turn_order", None)
+    return getattr(order, "value", order) or "by_area"
+
+
+def document_context(
+    conference: Conference,
+    draft,
+    *,
+    number_label: str | None = None,
+    version: int | None = None,
+    public_url: str | None = None,
+    public_code: str | None = None,
+    published_dt: datetime | None = None,
+) -> dict:
+    """Gather everything the BB or TB of ``draft`` shows, as plain data (see the module doc).
+
+    ``draft`` is a ``MinutesDraft`` (``draft_or_defaults`` gives an unsaved one with the
+    default texts). Without ``number_label`` the document is a draft: "Số: …/BB-UBND".
+    """
+    if draft is None:
+        raise ValueError("no draft: pass draft_or_defaults(conference, doc_type)")
+    return _compose(
+        conference,
+        _doc_type(draft.doc_type),
+        draft,
+        number_label=number_label,
+        version=version,
+        public_url=public_url,
+        public_code=public_code,
+        published_dt=published_dt,
+    )
+
+
+def _compose(
+    conference: Conference,
+    doc_type: DocumentType,
+    draft,
+    *,
+    number_label: str | None,
+    version: int | None,
+    public_url: str | None,
+    public_code: str | None,
+    published_dt: datetime | None,
+) -> dict:
+    ward = conference.ward
+    tz = ward.timezone
+    texts = _texts(conference, doc_type, draft)
+    number = number_label or f"{NUMBER_PLACEHOLDER}/{doc_type.value}-{ward.issuer_code}"
+    if doc_type is DocumentType.MINUTES:
+        place_date = vn_date(conference.start_dt, place=ward.place_name, tz=tz)
+        title, subject = "BIÊN BẢN", _subject(conference)
+    else:
+        if published_dt is not None:
+            place_date = vn_date(published_dt, place=ward.place_name, tz=tz)
+        else:
+            place_date = f"{ward.place_name}, ngày … tháng … năm …"
+        title, subject = "THÔNG BÁO", _notice_subject(conference)
+
+    chair = _person_of(conference.chair)
+    cochairs = [_person_of(person) for person in conference.cochairs]
+    reporter = _person_of(conference.reporter)
+    named_people = [p for p in (conference.chair, *conference.cochairs, conference.reporter) if p]
+    named_ids = {p.id for p in named_people}
+    seen: set[int] = set()
+    named = []
+    for person in named_people:
+        if person.id not in seen:
+            seen.add(person.id)
+            named.append(_person_of(person))
+    attendance = _attendance(conference, _leaders(conference, named, named_ids))
+
+    turns = _turns(conference)
+    turn_order = _turn_order(draft)
+    groups = _turn_groups(turns, by_area=turn_order != "speaking")
+    secretary = _secretary(conference, draft)
+    published_on = short_date(to_local(published_dt, tz).date()) if published_dt else ""
+    verification = None
+    if public_url:
+        verification = {
+            "url": public_url,
+            "code": public_code or "",
+            "version": version or 1,
+            "published_on": published_on,
+        }
+    return {
+        "doc_type": doc_type.value,
+        "is_draft": number_label is None,
+        "language": LOCALE,
+        "header": {
+            "parent_agency": _nfc(ward.parent_agency).upper(),
+            "agency_lines": list(ward.agency_lines),
+            "number": number,
+            "number_text": f"Số: {number}",
+            "nation": NATION,
+            "motto": MOTTO,
+            "place_date": place_date,
+        },
+        "title": title,
+        "subject": subject,
+        "start": vn_datetime(conference.start_dt, tz),
+        "start_date": short_date(to_local(conference.start_dt, tz).date()),
+        "venue": _nfc(conference.venue),
+        "attendance": attendance,
+        "chair": chair,
+        "cochairs": cochairs,
+        "reporter": reporter,
+        "secretaries": [_nfc(user.display_name) for user in conference.secretaries],
+        "secretary": secretary,
+        "opening": paragraphs(texts["opening"]),
+        "report_summary": paragraphs(texts["report_summary"]),
+        "figures": _figures(conference) if doc_type is DocumentType.MINUTES else None,
+        "turn_order": turn_order,
+        "turn_groups": groups,
+        "turn_count": len(turns),
+        "turn_summary": _turn_summary(turns),
+        "conclusion": paragraphs(texts["conclusion"]),
+        "tasks": _tasks(conference),
+        "referrals": _referrals(groups),
+        "closing": _closing(conference)
+        if doc_type is DocumentType.MINUTES
+        else (
+            f"Ủy ban nhân dân {ward.full_name} thông báo để các cơ quan, đơn vị, tổ chức "
+            "và cá nhân có liên quan biết, thực hiện./."
+        ),
+        "publication": (
+            f"Thông báo này được niêm yết công khai tại trụ sở Ủy ban nhân dân {ward.full_name}, "
+            "đăng tải trên trang thông tin điện tử và gửi các tổ dân phố để thông báo đến Nhân dân."
+        ),
+        "signatures": _signatures(conference, doc_type, secretary),
+        "recipients": recipient_lines(texts["recipients"]),
+        "metadata": _metadata(conference, doc_type, subject, number_label or ""),
+        "version": version,
+        "public_url": public_url,
+        "public_code": public_code,
+        "published_dt": published_dt.isoformat() if published_dt else None,
+        "published_on": published_on,
+        "verification": verification,
+    }
+
+
+def draft_or_defaults(conference: Conference, doc_type, draft=None):
+    """Return ``draft``, or an unsaved stand-in with the default texts for ``doc_type``."""
+    from dialogue.minutes.models import MinutesDraft, TurnOrder
+
+    if draft is not None:
+        return draft
+    doc_type = _doc_type(doc_type)
+    texts = default_texts(conference, doc_type)
+    # Not added to the session: it exists only for this rendering.
+    return MinutesDraft(
+        conference_id=conference.id, doc_type=doc_type, turn_order=TurnOrder.BY_AREA, **texts
+    )
+
+
+# -- the starting texts of a new draft -----------------------------------------------------------
+
+
+def _plan_sentence(conference: Conference) -> str:
+    ward = conference.ward
+    if not conference.plan_number:
+        return ""
+    plan = f"Kế hoạch số {_nfc(conference.plan_number)}"
+    if conference.plan_date:
+        plan += f" ngày {short_date(conference.plan_date)}"
+    return f"Thực hiện {plan} của UBND {ward.full_name}"
+
+
+def _default_opening_bb(conference: Conference) -> str:
+    ward = conference.ward
+    tz = ward.timezone
+    when = vn_datetime(conference.start_dt, tz)
+    place = f", tại {_nfc(conference.venue)}" if conference.venue else ""
+    plan = _plan_sentence(conference)
+    lead = f"{plan}, vào" if plan else "Vào"
+    first = (
+        f"{lead} hồi {when}{place}, Ủy ban nhân dân {ward.full_name} tổ chức "
+        f"{_subject(conference)}."
+    )
+    second = "Hội nghị nghe tuyên bố lý do, giới thiệu đại biểu."
+    if conference.chair:
+        second += (
+            f" Đồng chí {_nfc(conference.chair.label)} phát biểu khai mạc, nêu mục đích của hội "
+            f"nghị: tăng cường trách nhiệm của Chủ tịch UBND {ward.kind.word} trong công tác cải "
+            "cách thủ tục hành chính, bảo đảm quyền và lợi ích hợp pháp của tổ chức, công dân "
+            "trên địa bàn."
+        )
+    return f"{first}\n{second}"
+
+
+def _default_report_summary(conference: Conference) -> str:
+    period = f" {_nfc(conference.reporting_period)}" if conference.reporting_period else ""
+    presenter = (
+        f"Đồng chí {_nfc(conference.reporter.label)}"
+        if conference.reporter
+        else "Đại diện lãnh đạo UBND"
+    )
+    text = (
+        f"{presenter} trình bày báo cáo kết quả công tác cải cách thủ tục hành chính{period}, "
+        "kết quả tiếp nhận, giải quyết thủ tục hành chính trên địa bàn và những nhiệm vụ trọng "
+        "tâm thời gian tới."
+    )
+    figures = _figures(conference)
+    if figures is None:
+        return text
+    sentence = (
+        f"Trong kỳ, Bộ phận một cửa tiếp nhận {_count(figures['received'])} hồ sơ, trong đó "
+        f"{_count(figures['received_online'])} hồ sơ trực tuyến ({figures['online_share']}); "
+        f"đã giải quyết {_count(figures['resolved'])} hồ sơ, trong đó "
+        f"{_count(figures['resolved_in_time'])} hồ sơ trước hạn và đúng hạn "
+        f"({figures['on_time_resolved']}); {_count(figures['pending_within'])} hồ sơ đang trong "
+        "hạn giải quyết; "
+    )
+    if figures["overdue"]:
+        sentence += f"{_count(figures['overdue'])} hồ sơ quá hạn."
+    else:
+        sentence += "không có hồ sơ quá hạn."
+    return f"{text}\n{sentence} Số liệu cụ thể như sau:"
+
+
+def _default_opening_tb(conference: Conference) -> str:
+    ward = conference.ward
+    tz = ward.timezone
+    day = short_date(to_local(conference.start_dt, tz).date())
+    place = f", tại {_nfc(conference.venue)}" if conference.venue else ""
+    plan = _plan_sentence(conference)
+    lead = f"{plan}, ngày" if plan else "Ngày"
+    text = f"{lead} {day}{place}, Ủy ban nhân dân {ward.full_name} tổ chức {_subject(conference)}."
+    if conference.chair:
+        text += f" Đồng chí {_nfc(conference.chair.label)} chủ trì hội nghị."
+    present = count_attendance(conference, locale=LOCALE).total.present
+    if present:
+        text += (
+            f" Dự hội nghị có {_count(present)} đại biểu và Nhân dân, doanh nghiệp trên địa bàn."
+        )
+    turns = len(_turns(conference))
+    office = _chair_role(conference) or f"Chủ tịch UBND {ward.kind.word}"
+    period = f" {_nfc(conference.reporting_period)}" if conference.reporting_period else ""
+    heard = f"Sau khi nghe báo cáo kết quả công tác cải cách thủ tục hành chính{period}"
+    if turns:
+        heard += f" và {turns} lượt ý kiến phát biểu của các đại biểu"
+    return f"{text}\n{heard}, {office} kết luận như sau:"
+
+
+def default_recipients(conference: Conference, doc_type) -> list[str]:
+    """The usual "Nơi nhận" of a ward's BB or TB: report upwards, the ward's bodies, the file."""
+    ward = conference.ward
+    word = ward.kind.word
+    upper = _nfc(ward.parent_agency)
+    upper = f"{upper} (để báo cáo)" if upper else "UBND quận (thành phố) (để báo cáo)"
+    lines = [upper, f"Thường trực Đảng ủy, HĐND {word}", f"Ủy ban MTTQ {word}"]
+    if _doc_type(doc_type) is DocumentType.NOTICE:
+        lines += [
+            "Các đơn vị, công chức được giao nhiệm vụ",
+            "Các tổ dân phố (để thông báo đến Nhân dân)",
+        ]
+    else:
+        lines.append("Các tổ dân phố")
+    lines.append("Lưu: VT, Hồ sơ")
+    return lines
+
+
+def default_texts(conference: Conference, doc_type) -> dict:
+    """The texts a new draft starts from: opening, report_summary, conclusion, recipients."""
+    doc_type = _doc_type(doc_type)
+    if doc_type is DocumentType.MINUTES:
+        opening = _default_opening_bb(conference)
+        report_summary = _default_report_summary(conference)
+    else:
+        opening = _default_opening_tb(conference)
+        report_summary = ""
+    return {
+        "opening": opening,
+        "report_summary": report_summary,
+        "conclusion": "\n".join(paragraphs(conference.conclusion)),
+        "recipients": "\n".join(default_recipients(conference, doc_type)),
+    }
+
+
+# -- what is missing before publication -------------------------------------------------------------
+
+
+def missing_parts(conference: Conference, draft) -> list[str]:
+    """Name, in the user's language, each required part the document still lacks."""
+    doc_type = _doc_type(draft.doc_type)
+    missing = []
+    if doc_type is DocumentType.NOTICE and not paragraphs(draft.opening):
+        missing.append(_("the assessment that opens the notice"))
+    if doc_type is DocumentType.MINUTES:
+        if conference.end_dt is None:
+            missing.append(_("the end time"))
+        if not normalize_text(conference.venue):
+            missing.append(_("the venue"))
+    if conference.chair is None:
+        missing.append(_("the chair"))
+    if doc_type is DocumentType.MINUTES and not conference.secretaries:
+        missing.append(_("the secretary"))
+    if not paragraphs(draft.conclusion):
+        missing.append(_("the conclusion"))
+    if not recipient_lines(draft.recipients):
+        missing.append(_("at least one recipient"))
+    return missing
