@@ -60,6 +60,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "DIALOGUE_LOCALES": ("vi", "en"),
         "DIALOGUE_DEMO_PASSWORD": env.get("DIALOGUE_DEMO_PASSWORD") or None,
+        # The public site as residents reach it ("https://dialogue.example.vn"): the QR code and
+        # short link printed on a published document point there, whoever published it and how.
+        "DIALOGUE_PUBLIC_URL": (env.get("DIALOGUE_PUBLIC_URL") or "").strip() or None,
         "DIALOGUE_TRUSTED_PROXIES": int(env.get("DIALOGUE_TRUSTED_PROXIES", "0") or 0),
         # A form may stay open for a whole meeting: a day of CSRF validity.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -1,10 +1,12 @@
 """The demo ward: what it holds and that loading it twice is refused."""
 
+import hashlib
 from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
@@ -14,11 +16,12 @@ from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.search import search_condition
 from dialogue.demo import data
 from dialogue.demo.seed import load_demo
-from dialogue.documents.models import DocumentNumber
+from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.dossier.figures import figures_for
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
 from dialogue.live.models import LiveEvent, Turn, TurnOutcome
+from dialogue.minutes.models import DraftStatus, MinutesDraft, PublishedDocument
 from dialogue.people.models import Person
 from dialogue.wards.models import DelegateCategory, ResidentialGroup, Unit, Ward
 
@@ -156,7 +159,9 @@ def test_the_conference_of_30_june_2020(demo):
     assert conference.start_dt == datetime(2020, 6, 30, 1, tzinfo=UTC)
     assert conference.planned_end_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
     assert conference.venue == "Hội trường UBND phường Thạch Bàn"
-    assert conference.status is ConferenceStatus.CLOSED and conference.status_changed_dt is not None
+    # Closed that morning; its minutes and notice published on 03/07/2020.
+    assert conference.status is ConferenceStatus.PUBLISHED
+    assert conference.status_changed_dt == datetime(2020, 7, 3, 7, 4, tzinfo=UTC)
     assert "Chủ tịch UBND phường" in conference.chair.title
     assert "Phó Chủ tịch UBND phường" in conference.reporter.title
     assert {p.delegate_category.code for p in conference.cochairs} == {"TT_HDND", "MTTQ"}
@@ -174,7 +179,10 @@ def test_the_2020_attendance(demo):
     assert len(walk_ins) == 3 and all(a.check_in_method.value == "walk_in" for a in walk_ins)
     assert conference.chair_id in {a.person_id for a in present}
     number = db.session.scalar(
-        sa.select(DocumentNumber).where(DocumentNumber.conference_id == conference.id)
+        sa.select(DocumentNumber).where(
+            DocumentNumber.conference_id == conference.id,
+            DocumentNumber.doc_type == DocumentType.INVITATION,
+        )
     )
     assert (number.label, number.year) == ("01/GM-UBND", 2020)
 
@@ -291,10 +299,16 @@ def test_one_turn_referred_for_a_written_answer_by_10_july(demo):
 
 def test_the_chair_concluded_with_tasks(demo):
     conference = _conference_2020(demo)
-    assert conference.status is ConferenceStatus.CLOSED
     # 11:00 in Hà Nội; the closing is dated that morning, not when the demo was loaded.
     assert conference.end_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
-    assert conference.status_changed_dt == datetime(2020, 6, 30, 4, tzinfo=UTC)
+    closing = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.entity_type == "conferences",
+            AuditEvent.entity_id == conference.id,
+            AuditEvent.summary == "status in_progress -> closed",
+        )
+    )
+    assert closing is not None
     paragraphs = conference.conclusion.split("\n")
     assert len(paragraphs) >= 3 and paragraphs[0].startswith("Chủ tịch UBND phường")
     assert "10/7/2020" in conference.conclusion
@@ -336,3 +350,55 @@ def test_seed_demo_if_empty_keeps_one_session_of_ten_turns(runner):
         assert result.exit_code == 0, result.output
     assert _count(Turn) == 10
     assert _count(LiveEvent, LiveEvent.kind == "conference.closed") == 1
+    assert _count(PublishedDocument) == 2 and _count(MinutesDraft) == 2
+
+
+# -- the 2020 minutes and conclusion notice -----------------------------------------------------
+
+
+def _published_2020(ward) -> dict:
+    conference = _conference_2020(ward)
+    documents = db.session.scalars(
+        sa.select(PublishedDocument)
+        .options(undefer(PublishedDocument.pdf))
+        .where(PublishedDocument.conference_id == conference.id)
+    ).all()
+    return {document.doc_type: document for document in documents}
+
+
+def test_the_2020_minutes_and_notice_are_published(demo):
+    documents = _published_2020(demo)
+    assert set(documents) == {DocumentType.MINUTES, DocumentType.NOTICE}
+    bb, tb = documents[DocumentType.MINUTES], documents[DocumentType.NOTICE]
+    assert (bb.number_label, tb.number_label) == ("01/BB-UBND", "01/TB-UBND")
+    assert bb.number.year == tb.number.year == 2020
+    for document in (bb, tb):
+        assert document.version == 1 and document.correction_reason == ""
+        # Posted by the ward on 03/07/2020 at 14:04, Hà Nội time.
+        assert document.published_dt == datetime(2020, 7, 3, 7, 4, tzinfo=UTC)
+        assert document.published_by.username == "chair"
+        assert document.draft.status is DraftStatus.PUBLISHED
+        assert document.draft.submitted_by.username == "secretary"
+        assert document.pdf.startswith(b"%PDF") and len(document.pdf) == document.pdf_size
+        assert hashlib.sha256(document.pdf).hexdigest() == document.pdf_sha256
+        assert hashlib.sha256(document.html.encode("utf-8")).hexdigest() == document.html_sha256
+    # The BB carries the report as the ward wrote it, and names no resident.
+    assert "2.685 hồ sơ" in bb.html and "Hội trường UBND phường Thạch Bàn" in bb.html
+    assert "Công dân tổ dân phố số 9" in bb.html
+    speakers = db.session.scalars(sa.select(Turn.speaker_name)).all()
+    assert not any(name in bb.html or name in tb.html for name in speakers)
+    assert "Bộ phận Một cửa văn minh, thân thiện, chuyên nghiệp" in tb.html
+
+
+def test_the_2020_publications_were_made_by_the_workflow(demo):
+    conference = _conference_2020(demo)
+    numbers = db.session.scalars(
+        sa.select(DocumentNumber).where(DocumentNumber.conference_id == conference.id)
+    ).all()
+    assert sorted(n.label for n in numbers) == ["01/BB-UBND", "01/GM-UBND", "01/TB-UBND"]
+    summaries = db.session.scalars(
+        sa.select(AuditEvent.summary).where(
+            AuditEvent.entity_type == "conferences", AuditEvent.entity_id == conference.id
+        )
+    ).all()
+    assert "status closed -> published" in summaries

@@ -567,3 +567,54 @@ TASKS_2020 = (
         date(2020, 8, 31),
     ),
 )
+
+# The minutes (BB) and the conclusion notice (TB) of 2020, published through the real workflow:
+# the secretary submits them, the chair publishes them. The narrative parts are paraphrased
+# from the ward's own report of the conference, posted on 03/07/2020 at 14:04; {chair} and
+# {reporter} are filled in with the demo's placeholder names.
+MINUTES_SUBMITTED_2020 = _local(2020, 7, 2, 16, 30)
+MINUTES_PUBLISHED_2020 = _local(2020, 7, 3, 14, 4)
+
+OPENING_BB_2020 = (
+    "Thực hiện Kế hoạch số 39/KH-UBND ngày 07/02/2020 của UBND phường về công tác cải cách "
+    "hành chính năm 2020, vào hồi 8 giờ 00 phút, ngày 30 tháng 6 năm 2020, tại Hội trường UBND "
+    "phường Thạch Bàn, Ủy ban nhân dân phường Thạch Bàn tổ chức Hội nghị đối thoại với các tổ "
+    "chức, cá nhân về công tác cải cách thủ tục hành chính trên địa bàn phường 6 tháng đầu năm "
+    "2020.\n"
+    "Dự hội nghị có Thường trực HĐND phường, Thường trực Ủy ban MTTQ phường, người đứng đầu các "
+    "đoàn thể chính trị - xã hội phường; các đồng chí Bí thư chi bộ, Tổ trưởng tổ dân phố, "
+    "Trưởng ban Công tác Mặt trận, chi hội trưởng các chi hội đoàn thể, thành viên Ban Thanh tra "
+    "nhân dân của 15 tổ dân phố và hơn 30 đại diện tổ chức, doanh nghiệp, cá nhân thường xuyên "
+    "giao dịch thủ tục hành chính tại phường.\n"
+    "Đồng chí {chair} chủ trì hội nghị, nêu mục đích của cuộc đối thoại: tăng cường trách nhiệm "
+    "của Chủ tịch UBND phường trong thực hiện cải cách thủ tục hành chính; nâng cao chất lượng "
+    "quản lý nhà nước về cải cách, kiểm soát thủ tục hành chính tại UBND phường; bảo đảm quyền "
+    "và lợi ích hợp pháp của công dân, doanh nghiệp trên địa bàn."
+)
+
+REPORT_SUMMARY_2020 = (
+    "Thay mặt lãnh đạo UBND phường, đồng chí {reporter} báo cáo tóm tắt kết quả thực hiện công "
+    "tác cải cách thủ tục hành chính 6 tháng đầu năm 2020, kết quả tiếp nhận, giải quyết thủ tục "
+    "hành chính trên địa bàn và những nhiệm vụ trọng tâm thời gian tới.\n"
+    "Trong 6 tháng đầu năm, UBND phường tiếp nhận 2.685 hồ sơ, trong đó 568 hồ sơ dịch vụ công "
+    "trực tuyến và 2.117 hồ sơ nộp trực tiếp; 2.668 hồ sơ đã giải quyết đúng hạn, 17 hồ sơ đang "
+    "trong hạn giải quyết, không có hồ sơ chậm muộn. Các thủ tục thực hiện dịch vụ công trực "
+    "tuyến mức độ 3, 4 đều được giải quyết trước hạn và đúng hạn; 450/852 hồ sơ có phiếu hẹn và "
+    "hồ sơ dịch vụ công (52,8%) được giải quyết trước hạn từ 4 giờ trở lên. Phường đã thực hiện "
+    "trả kết quả đăng ký khai sinh tại hộ gia đình.\n"
+    "Số liệu cụ thể như sau:"
+)
+
+ASSESSMENT_TB_2020 = (
+    "Ngày 30/6/2020, tại Hội trường UBND phường Thạch Bàn, Ủy ban nhân dân phường tổ chức Hội "
+    "nghị đối thoại với các tổ chức, cá nhân về công tác cải cách thủ tục hành chính 6 tháng đầu "
+    "năm 2020, theo Kế hoạch số 39/KH-UBND ngày 07/02/2020 của UBND phường. Đồng chí {chair} chủ "
+    "trì hội nghị.\n"
+    "Với tinh thần cởi mở, các đại biểu đã trao đổi thẳng thắn, phân tích những ưu điểm, tồn tại "
+    "trong công tác tiếp nhận và giải quyết thủ tục hành chính tại phường. 10 lượt ý kiến phát "
+    "biểu ghi nhận nỗ lực của cán bộ, công chức UBND phường trong cải cách thủ tục hành chính và "
+    "thực hiện dịch vụ công trực tuyến, đặc biệt là mô hình Bộ phận Một cửa văn minh, thân thiện, "
+    "chuyên nghiệp; các câu hỏi về thủ tục thuộc lĩnh vực tư pháp - hộ tịch, địa chính - xây "
+    "dựng, chính sách xã hội đã được giải đáp cụ thể.\n"
+    "Sau khi nghe báo cáo và ý kiến của các đại biểu, Chủ tịch UBND phường kết luận như sau:"
+)

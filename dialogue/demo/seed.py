@@ -1,11 +1,13 @@
 """Load the demo ward: Thạch Bàn, its groups, units, directory, staff and the 2020 conference.
 
 The 2020 conference is played through the live operations: its ten turns are logged and it
-is closed with the chair's conclusion, as a secretary and an organiser would have done.
+is closed with the chair's conclusion, as a secretary and an organiser would have done; its
+minutes and conclusion notice are then drafted, submitted and published by the chair.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,13 @@ from dialogue.invitations.operations import invite_category
 from dialogue.live.closing import ConclusionData, TaskData, close_conference
 from dialogue.live.models import TurnOutcome
 from dialogue.live.operations import TurnData, log_turn
+from dialogue.minutes.operations import (
+    DraftData,
+    get_or_create_draft,
+    publish,
+    submit_draft,
+    update_draft,
+)
 from dialogue.people.models import Person
 from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
@@ -120,6 +129,7 @@ def load_demo(password: str) -> Ward:
     _add_dossier_2020(conference)
     _add_turns_2020(ward, conference, people, users["secretary"], units)
     _close_2020(conference, units)
+    _publish_2020(conference, people, users)
     _add_next_conference(ward, people, users, categories)
     return ward
 
@@ -252,6 +262,32 @@ def _close_2020(conference: Conference, units) -> None:
     )
     # History: it was closed that morning, not when the demo was loaded.
     conference.status_changed_dt = data.CONFERENCE_CLOSED_DT
+    db.session.flush()
+
+
+def _publish_2020(conference: Conference, people, users) -> None:
+    """The BB and the TB of 2020: drafted and submitted by the secretary, published by the chair.
+
+    Their numbers are taken in 2020 and their date is the day the ward posted its report,
+    because ``publish`` takes ``now`` for both.
+    """
+    roles = data.CONFERENCE_ROLES
+    names = {"chair": people[roles["chair"]].label, "reporter": people[roles["reporter"]].label}
+    secretary, chair = users["secretary"], users["chair"]
+    texts = {
+        DocumentType.MINUTES: {
+            "opening": data.OPENING_BB_2020.format(**names),
+            "report_summary": data.REPORT_SUMMARY_2020.format(**names),
+        },
+        DocumentType.NOTICE: {"opening": data.ASSESSMENT_TB_2020.format(**names)},
+    }
+    for doc_type, parts in texts.items():
+        draft = get_or_create_draft(conference, doc_type, secretary)
+        update_draft(draft, replace(DraftData.of(draft), **parts), secretary, draft.version)
+        submit_draft(draft, secretary, now=data.MINUTES_SUBMITTED_2020)
+        publish(draft, chair, now=data.MINUTES_PUBLISHED_2020)
+    # History: the conference's state changed when its documents were published, in 2020.
+    conference.status_changed_dt = data.MINUTES_PUBLISHED_2020
     db.session.flush()
 
 

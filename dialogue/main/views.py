@@ -42,7 +42,23 @@ def index():
         .order_by(Conference.start_dt.desc())
         .limit(10)
     ).all()
-    return render_template("main/index.html", conferences=conferences)
+    return render_template(
+        "main/index.html", conferences=conferences, publications=_publication_deadlines()
+    )
+
+
+def _publication_deadlines() -> list:
+    """The closed or published conferences of the ward, with their publication deadline."""
+    from dialogue.minutes.operations import publication_deadlines
+
+    recent = db.session.scalars(
+        scoped_select(Conference)
+        .where(Conference.status.in_([ConferenceStatus.CLOSED, ConferenceStatus.PUBLISHED]))
+        .order_by(Conference.start_dt.desc())
+        .limit(10)
+    ).all()
+    deadlines = publication_deadlines(recent)
+    return [(conference, deadlines[conference.id]) for conference in recent]
 
 
 @bp.route("/locale", methods=["POST"])
