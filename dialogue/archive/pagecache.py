@@ -1,0 +1,114 @@
+"""Published versions' pages and PDFs, kept per process and checked on every request.
+
+A published version never changes, but its page also shows things that can (a newer version,
+the photos, the ward's name). Each request reads the page's stamp (``operations.page_stamp``,
+one small query) and uses a body rendered for exactly that stamp and language, or renders it
+again. Nothing is ever served for a stamp it was not rendered for, so every process answers
+from the database's current state; the cache only saves the work of reading and rendering.
+
+PDF bytes are kept by their SHA-256, which the request reads from the database (without the
+bytes): content found by its own hash cannot be out of date.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+EXTENSION_KEY = "dialogue.archive.pages"
+PDF_EXTENSION_KEY = "dialogue.archive.pdfs"
+# Characters of rendered bodies kept per process (a Vietnamese character takes 2 bytes):
+# a biên bản of 100 turns is about 90,000.
+DEFAULT_BUDGET = 8_000_000
+# Bytes of PDFs kept per process; a biên bản of 100 turns is about 80 KB.
+PDF_BUDGET = 32_000_000
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    title: str
+    body: Markup
+
+
+class PageCache:
+    """A thread-safe LRU of rendered pages, each valid for one stamp, within a size budget."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET):
+        self.budget = budget
+        self._size = 0
+        self._entries: OrderedDict[tuple, tuple[tuple, RenderedPage]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, stamp: tuple) -> RenderedPage | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple, stamp: tuple, page: RenderedPage) -> None:
+        size = len(page.body) + len(page.title)
+        if size > self.budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1].body) + len(old[1].title)
+            self._entries[key] = (stamp, page)
+            self._size += size
+            while self._size > self.budget:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._size -= len(evicted.body) + len(evicted.title)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class PdfCache:
+    """A thread-safe LRU of PDF bytes by their SHA-256, within a size budget."""
+
+    def __init__(self, budget: int = PDF_BUDGET):
+        self.budget = budget
+        self._size = 0
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str) -> bytes | None:
+        with self._lock:
+            data = self._entries.get(sha256)
+            if data is not None:
+                self._entries.move_to_end(sha256)
+            return data
+
+    def put(self, sha256: str, data: bytes) -> None:
+        if len(data) > self.budget:
+            return
+        with self._lock:
+            if sha256 in self._entries:
+                return
+            self._entries[sha256] = data
+            self._size += len(data)
+            while self._size > self.budget:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= len(evicted)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = PageCache()
+    app.extensions[PDF_EXTENSION_KEY] = PdfCache()
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def pdf_cache() -> PdfCache:
+    return current_app.extensions[PDF_EXTENSION_KEY]

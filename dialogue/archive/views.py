@@ -1,0 +1,191 @@
+"""The public archive of a ward: published minutes and notices, their PDFs, photos, and search.
+
+No page here needs an account, and none shows personal data: a document page shows the HTML
+frozen at publication, exactly as published; search results name speakers as residents may
+see them (``Turn.public_speaker``). A published version never changes, so its PDF is served
+with a long cache lifetime and its SHA-256 as ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from dialogue.archive import operations, pagecache
+from dialogue.auth.access import public
+from dialogue.conferences.models import Conference
+from dialogue.core.locale import current_locale
+from dialogue.documents.models import DocumentType
+from dialogue.photos.views import serve_photo
+from dialogue.public.views import _ward_or_404
+
+bp = Blueprint("archive", __name__)
+bp.record_once(lambda state: pagecache.init_app(state.app))
+
+# A published version never changes: its bytes may be kept for a year and never revalidated.
+PDF_CACHE_SECONDS = 365 * 24 * 3600
+# A photo's bytes never change (a caption may, on the page): a day, then a 304 by ETag.
+PHOTO_CACHE_CONTROL = "public, max-age=86400"
+# The years the list may be filtered by; any other is ignored.
+YEAR_RANGE = range(1990, 2200)
+
+DOCUMENT_KINDS = {
+    DocumentType.MINUTES: _l("Minutes"),
+    DocumentType.NOTICE: _l("Conclusion notice"),
+}
+
+
+@bp.app_template_filter("document_kind")
+def document_kind(doc_type: DocumentType) -> str:
+    """What residents call a document of this type: "Biên bản", "Thông báo kết luận"."""
+    return str(DOCUMENT_KINDS.get(doc_type, doc_type.title))
+
+
+@bp.app_template_global("published_documents")
+def published_documents(conference: Conference):
+    """The newest version of each published document of ``conference``, minutes first."""
+    return operations.latest_documents(conference)
+
+
+@bp.route("/p/<ward_slug>/bien-ban/")
+@public
+def index(ward_slug: str):
+    ward = _ward_or_404(ward_slug)
+    year = request.args.get("year", type=int)
+    if year not in YEAR_RANGE:
+        year = None
+    area_id = request.args.get("area", type=int)
+    areas = operations.archive_areas(ward)
+    if area_id not in {area.id for area in areas}:
+        area_id = None
+    page = operations.archive_page(
+        ward, year=year, area_id=area_id, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "archive/index.html",
+        ward=ward,
+        page=page,
+        years=operations.archive_years(ward),
+        areas=areas,
+        year=year,
+        area_id=area_id,
+        filtered=year is not None or area_id is not None,
+    )
+
+
+@bp.route("/p/<ward_slug>/bien-ban/<code>")
+@public
+def document(ward_slug: str, code: str):
+    stamp = operations.page_stamp(ward_slug, code)
+    if stamp is None:
+        abort(404)
+    cache = pagecache.page_cache()
+    key = (code, current_locale())
+    page = cache.get(key, stamp)
+    if page is None:
+        page = _render_document_page(ward_slug, code)
+        cache.put(key, stamp, page)
+    return render_template("archive/document.html", page=page)
+
+
+def _render_document_page(ward_slug: str, code: str) -> pagecache.RenderedPage:
+    found = operations.document_page(ward_slug, code)
+    if found is None:
+        abort(404)
+    ward = found.conference.ward
+    body = render_template(
+        "archive/_document_body.html",
+        ward=ward,
+        conference=found.conference,
+        document=found.document,
+        group=found.group,
+        others=found.others,
+        newest=found.group.latest,
+        superseded=found.superseded,
+        photos=found.photos,
+    )
+    return pagecache.RenderedPage(
+        title=f"{found.document.title} · {ward.display_name}", body=Markup(body)
+    )
+
+
+@bp.route("/p/<ward_slug>/bien-ban/<code>.pdf")
+@public
+def document_pdf(ward_slug: str, code: str):
+    # The file's hash first, without its bytes: a browser that has it gets a 304, and the
+    # bytes may already be here, found by that hash.
+    file = operations.find_pdf(ward_slug, code)
+    if file is None:
+        abort(404)
+    if request.if_none_match.contains(file.sha256):
+        return _pdf_headers(Response(status=304), file)
+    cache = pagecache.pdf_cache()
+    data = cache.get(file.sha256)
+    if data is None:
+        data = operations.pdf_bytes(ward_slug, code)
+        if data is None:
+            abort(404)
+        # Kept under its hash only if it is what the hash says (it always should be).
+        if hashlib.sha256(data).hexdigest() == file.sha256:
+            cache.put(file.sha256, data)
+    response = _pdf_headers(Response(data, mimetype="application/pdf"), file)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _pdf_headers(response: Response, file: operations.PdfFile) -> Response:
+    response.set_etag(file.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = PDF_CACHE_SECONDS
+    response.cache_control.immutable = True
+    response.headers["Content-Disposition"] = f'inline; filename="{file.filename}"'
+    return response
+
+
+@bp.route("/d/<code>")
+@public
+def short_link(code: str):
+    ward_slug = operations.find_code_ward(code)
+    if ward_slug is None:
+        abort(404)
+    return redirect(url_for(".document", ward_slug=ward_slug, code=code), 302)
+
+
+@bp.route("/p/<ward_slug>/tim-kiem")
+@public
+def search(ward_slug: str):
+    ward = _ward_or_404(ward_slug)
+    query = request.args.get("q", "").strip()[: operations.QUERY_MAX_CHARS]
+    results = message = None
+    if not query:
+        message = _("Type a word or two from a question or an answer, with or without accents.")
+    elif operations.query_problem(query):
+        message = _("Type at least two letters to search.")
+    else:
+        results = operations.search_turns(ward, query, page=request.args.get("page", 1, type=int))
+    return render_template(
+        "archive/search.html", ward=ward, query=query, results=results, message=message
+    )
+
+
+def _public_photo(ward_slug: str, photo_id: int, *, thumbnail: bool):
+    ward = _ward_or_404(ward_slug)
+    photo = operations.find_public_photo(ward, photo_id)
+    if photo is None:
+        abort(404)
+    return serve_photo(photo, thumbnail=thumbnail, cache_control=PHOTO_CACHE_CONTROL)
+
+
+@bp.route("/p/<ward_slug>/anh/<int:photo_id>")
+@public
+def photo(ward_slug: str, photo_id: int):
+    return _public_photo(ward_slug, photo_id, thumbnail=False)
+
+
+@bp.route("/p/<ward_slug>/anh/<int:photo_id>/nho")
+@public
+def photo_thumbnail(ward_slug: str, photo_id: int):
+    return _public_photo(ward_slug, photo_id, thumbnail=True)
