@@ -39,8 +39,10 @@ extract-messages: $(STAMP)
 run: system-check translations
 	@mkdir -p instance
 	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) db upgrade
-	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) dialogue seed-demo --if-empty
-	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} DIALOGUE_PUBLIC_URL=$${DIALOGUE_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(FLASK) dialogue seed-demo --if-empty
+	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} DIALOGUE_PUBLIC_URL=$${DIALOGUE_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \

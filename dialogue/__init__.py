@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from dialogue.accounts.views import bp as accounts_bp
+    from dialogue.archive.views import bp as archive_bp
     from dialogue.attendance.views import bp as attendance_bp
     from dialogue.audit.views import bp as audit_bp
     from dialogue.auth.views import bp as auth_bp
@@ -48,6 +49,8 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.invitations.views import bp as invitations_bp
     from dialogue.live.views import bp as live_bp
     from dialogue.main.views import bp as main_bp
+    from dialogue.minutes.export_views import bp as exports_bp
+    from dialogue.minutes.views import bp as minutes_bp
     from dialogue.people.views import bp as people_bp
     from dialogue.photos.views import bp as photos_bp
     from dialogue.public.views import bp as public_bp
@@ -70,6 +73,9 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         public_bp,
         questions_bp,
+        archive_bp,
+        exports_bp,
+        minutes_bp,
     ):
         app.register_blueprint(blueprint)
 

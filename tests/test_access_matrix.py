@@ -6,6 +6,7 @@ or ``role_required``) and every URL argument must name a record kind known below
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 from datetime import UTC, datetime
@@ -17,11 +18,14 @@ from dialogue.attendance.models import Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
 from dialogue.conferences.models import AgendaItem, ConferenceStatus
+from dialogue.documents.models import DocumentType
+from dialogue.documents.operations import allocate_number
 from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel
 from dialogue.extensions import db
 from dialogue.live.models import Turn
+from dialogue.minutes.models import MinutesDraft, PublishedDocument
 from dialogue.photos import operations as photo_operations
 from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import ResidentialGroup, Unit
@@ -64,6 +68,26 @@ def _records(ward, make_person, make_conference, make_user, secretaries=()):
     question = ResidentQuestion(conference=conference, question="Bao giờ có kết quả hồ sơ?")
     db.session.add_all([attendee, event, item, turn, question])
     db.session.flush()
+    # A published version made directly: publishing needs a closed conference and a renderer.
+    number = allocate_number(ward, DocumentType.MINUTES, conference=conference)
+    draft = MinutesDraft(conference=conference, doc_type=DocumentType.MINUTES)
+    pdf = b"%PDF-1.7 test"
+    html = "<article>Biên bản</article>"
+    published = PublishedDocument(
+        draft=draft,
+        conference=conference,
+        doc_type=DocumentType.MINUTES,
+        number=number,
+        number_label=number.label,
+        html=html,
+        html_sha256=hashlib.sha256(html.encode()).hexdigest(),
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf_size=len(pdf),
+        title="Biên bản hội nghị",
+    )
+    db.session.add_all([draft, published])
+    db.session.flush()
     image = io.BytesIO()
     Image.new("RGB", (8, 8)).save(image, "JPEG")
     photo = photo_operations.add_photo(
@@ -95,6 +119,9 @@ def _records(ward, make_person, make_conference, make_user, secretaries=()):
         "turn_id": turn.id,
         "question_id": question.id,
         "token": question.follow_token,
+        "doc_type": "bb",
+        "document_id": published.id,
+        "code": published.public_code,
     }
 
 
