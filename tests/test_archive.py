@@ -673,6 +673,18 @@ def test_search_ignores_diacritics_and_marks_the_original_letters(client, ward, 
     )
 
 
+def test_search_matches_words_from_their_start_and_the_procedure_area(client, ward, heard):
+    civil = ward.procedure_areas[0]
+    # The area's name counts: its turns are found by it, though their text never says it.
+    area_words = " ".join(civil.name_vi.split()[:2])
+    text = page_text(search(client, ward, area_words))
+    assert "Turns found: 2" in text
+    # "hu" sits inside "thủ" but begins no word: nothing matches inside a word.
+    body = search(client, ward, "hu tuc").get_data(as_text=True)
+    assert "<mark>" not in body
+    assert "Turns found: 0" in page_text(search(client, ward, "hu tuc"))
+
+
 def test_search_shows_the_conference_area_and_links_the_minutes(client, ward, heard):
     c2020, turns = heard
     bb = db.session.scalar(sa.select(PublishedDocument).filter_by(conference_id=c2020.id))

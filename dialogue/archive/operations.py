@@ -22,7 +22,6 @@ from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 
 from dialogue.conferences.models import Conference
 from dialogue.core.dates import to_local
-from dialogue.core.search import search_condition
 from dialogue.core.text import fold
 from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.extensions import db
@@ -468,6 +467,10 @@ def match_ranges(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
     for word in words:
         start = folded.find(word)
         while start != -1:
+            if start > 0 and folded[start - 1].isalnum():
+                # Only at the start of a word: "ho" finds "hộ" and "hồ", not "phố" or "thời".
+                start = folded.find(word, start + 1)
+                continue
             first = origin[start]
             last = origin[start + len(word) - 1] + 1
             # Combining marks after the last letter belong to it ("u" + hook above).
@@ -547,16 +550,24 @@ def query_problem(query: str) -> bool:
 
 
 def _visible_text(turn: Turn) -> str:
-    # Only what the results show: the speaker as residents see them, never a hidden name.
-    return " ".join(fold(part) for part in (turn.public_speaker, turn.question, turn.answer))
+    # Only what the results show: the speaker as residents see them (never a hidden name), the
+    # procedure area, the question and the answer.
+    area = turn.procedure_area
+    parts = (turn.public_speaker, area.name_vi if area else "", turn.question, turn.answer)
+    return " ".join(fold(part) for part in parts)
+
+
+def _has_word_starting(text: str, word: str) -> bool:
+    """Tell whether a word of ``text`` (folded) starts with ``word`` (folded)."""
+    return re.search(r"(?<![^\W_])" + re.escape(word), text) is not None
 
 
 def search_turns(ward: Ward, query: str, *, page: int = 1) -> SearchResults:
     """Published, not withdrawn turns of ``ward`` holding every word of ``query``, newest first.
 
-    The stored ``search_text`` narrows the candidates in the database; it also holds speaker
-    names, so each candidate is checked again against what residents may see, and a hidden
-    name never makes a turn match.
+    Each word must begin a word of what residents see of the turn — its speaker as shown, its
+    procedure area, question and answer — whatever the accents: "ho tich" finds the turns of
+    the area "Hộ tịch", and "ho" does not find "phố". A hidden speaker's name never matches.
     """
     query = query[:QUERY_MAX_CHARS]
     words = query_words(query)
@@ -574,14 +585,15 @@ def search_turns(ward: Ward, query: str, *, page: int = 1) -> SearchResults:
             Conference.ward_id == ward.id,
             Conference.id.in_(_published_conference_ids()),
             Turn.withdrawn_dt.is_(None),
-            search_condition(Turn, query),
         )
         .order_by(Conference.start_dt.desc(), Conference.id.desc(), Turn.position, Turn.id)
     )
+    # A ward's published turns are a few hundred: every one is checked here, as residents see
+    # it, so that the area's name counts and a hidden speaker's name never does.
     turns = [
         turn
         for turn in db.session.scalars(stmt)
-        if all(word in _visible_text(turn) for word in words)
+        if all(_has_word_starting(_visible_text(turn), word) for word in words)
     ]
     chosen = turns[(page - 1) * SEARCH_PER_PAGE : page * SEARCH_PER_PAGE]
     documents = _documents_to_link({turn.conference_id for turn in chosen})
