@@ -469,12 +469,14 @@ def test_the_database_itself_refuses_to_change_a_published_version(closed, secre
     document_id, before = document.id, _stored(document.id)
     db.session.commit()
     # Plain SQL passes by the ORM's listeners; the trigger stops it.
-    with pytest.raises(sa.exc.DatabaseError, match="published documents never change"):
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.text("UPDATE published_documents SET pdf_sha256 = :forged WHERE id = :id"),
-                {"forged": "0" * 64, "id": document_id},
-            )
+    with (
+        pytest.raises(sa.exc.DatabaseError, match="published documents never change"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(
+            sa.text("UPDATE published_documents SET pdf_sha256 = :forged WHERE id = :id"),
+            {"forged": "0" * 64, "id": document_id},
+        )
     assert _stored(document_id) == before
 
 
