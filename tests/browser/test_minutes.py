@@ -67,7 +67,7 @@ def test_the_chair_publishes_the_minutes_and_downloads_the_pdf(
     page.get_by_role("button", name="Approve and publish").click()
     page.wait_for_url("**/minutes/#bb")
     expect(page.get_by_text("Published: 01/BB-UBND, version 1.")).to_be_visible()
-    expect(section.get_by_text("No. 01/BB-UBND")).to_be_visible()
+    expect(section.get_by_text("Number: 01/BB-UBND")).to_be_visible()
     _shot(page, "overview-published")
 
     with page.expect_download() as info:
