@@ -321,6 +321,14 @@ def _refused(
     return _render_queue(conference, problem=problem, status=status)
 
 
+def _operation_refused(conference, question: ResidentQuestion, error: DialogueError, form):
+    """Undo what the refused decision began, and say why, as :func:`_refused` does."""
+    db.session.rollback()
+    return _refused(
+        conference, question, error.message, field=error.field, status=_status_of(error), form=form
+    )
+
+
 def _status_of(error: DialogueError) -> int:
     """409 when the conference's stage or another secretary came first, 400 for bad input."""
     from dialogue.live.operations import SessionNotOpen
@@ -350,15 +358,7 @@ def accept(conference_id: int, question_id: int):
     try:
         question = operations.accept_question(question, by=current_user)
     except DialogueError as error:
-        db.session.rollback()
-        return _refused(
-            conference,
-            question,
-            error.message,
-            field=error.field,
-            status=_status_of(error),
-            form=form,
-        )
+        return _operation_refused(conference, question, error, form)
     db.session.commit()
     return _decided(
         conference,
@@ -400,15 +400,7 @@ def merge(conference_id: int, question_id: int):
             question, into_question=into_question, into_turn=into_turn, by=current_user
         )
     except DialogueError as error:
-        db.session.rollback()
-        return _refused(
-            conference,
-            question,
-            error.message,
-            field=error.field,
-            status=_status_of(error),
-            form=form,
-        )
+        return _operation_refused(conference, question, error, form)
     db.session.commit()
     return _decided(conference, question, _("Question merged."), form)
 
@@ -426,14 +418,6 @@ def reject(conference_id: int, question_id: int):
     try:
         question = operations.reject_question(question, form.reason.data, by=current_user)
     except DialogueError as error:
-        db.session.rollback()
-        return _refused(
-            conference,
-            question,
-            error.message,
-            field=error.field,
-            status=_status_of(error),
-            form=form,
-        )
+        return _operation_refused(conference, question, error, form)
     db.session.commit()
     return _decided(conference, question, _("Question turned down."), form)
