@@ -12,7 +12,6 @@ from dialogue.attendance.models import Attendee
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference
 from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column, utcnow
-from dialogue.core.search import SearchableMixin
 from dialogue.extensions import db
 from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit
 
@@ -35,7 +34,7 @@ class TurnOutcome(TitledEnum):
 REFERRAL_DAYS = 10
 
 
-class Turn(SearchableMixin, TimestampMixin, db.Model):
+class Turn(TimestampMixin, db.Model):
     """One speaking turn (lượt phát biểu): who spoke, what was asked, and what became of it.
 
     Speaker, group and answerer are copied as text when picked, so the minutes keep what was
@@ -45,7 +44,6 @@ class Turn(SearchableMixin, TimestampMixin, db.Model):
 
     __tablename__ = "turns"
     __audited__ = True
-    __searchable__ = ("speaker_name", "speaker_organisation", "question", "answer")
     __table_args__ = (
         sa.UniqueConstraint("conference_id", "client_key"),
         sa.CheckConstraint("version > 0", name="positive_version"),

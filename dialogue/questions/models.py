@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference
 from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
-from dialogue.core.search import SearchableMixin
 from dialogue.extensions import db
 from dialogue.live.models import Turn
 from dialogue.wards.models import ProcedureArea, ResidentialGroup
@@ -39,7 +38,7 @@ def new_follow_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class ResidentQuestion(SearchableMixin, TimestampMixin, db.Model):
+class ResidentQuestion(TimestampMixin, db.Model):
     """A question sent from a phone; the secretaries accept it as a turn, merge or reject it.
 
     The sender's name and contact are personal data: they never reach a public page, the
@@ -51,7 +50,6 @@ class ResidentQuestion(SearchableMixin, TimestampMixin, db.Model):
     # The private link is a credential: the audit log says it exists, never what it is. The
     # sender's name and contact are kept out of it too, so they leave with the question.
     __audit_secret__ = frozenset({"follow_token", "asker_name", "contact"})
-    __searchable__ = ("question",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(
