@@ -70,7 +70,7 @@ def organiser(make_user):
 def desk_client(client, login, organiser):
     """An organiser at the desk, reading the interface in English (msgids are stable)."""
     login(organiser)
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return client
 
 
@@ -700,7 +700,7 @@ def _signed_in(app, user):
     client = app.test_client()
     response = client.post("/auth/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return client
 
 

@@ -29,7 +29,7 @@ def app_config(app_config):
 def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return user
 
 

@@ -25,7 +25,7 @@ def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)
     # Messages are checked in English, whatever the Vietnamese catalogue says.
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return user
 
 
@@ -302,7 +302,7 @@ def test_the_list_offers_a_new_conference_to_organisers_only(client, make_user, 
     other.post(
         "/auth/login", data={"username": secretary.username, "password": "correct horse battery"}
     )
-    other.post("/locale", data={"locale": "en"})
+    other.get("/locale", query_string={"locale": "en"})
     page = other.get("/conferences/").text
     assert "New conference" not in page
     assert other.get("/conferences/new").status_code == 403

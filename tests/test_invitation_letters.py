@@ -76,7 +76,7 @@ def conference(ward, make_conference, make_person):
 def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return user
 
 

@@ -34,7 +34,7 @@ def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)
     # Messages are checked in English, whatever the Vietnamese catalogue says.
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return user
 
 

@@ -86,7 +86,7 @@ def groups(app, ward):
 def organiser(client, make_user, login):
     user = make_user(Role.ORGANISER)
     login(user)
-    client.post("/locale", data={"locale": "en"})
+    client.get("/locale", query_string={"locale": "en"})
     return user
 
 

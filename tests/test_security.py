@@ -92,6 +92,31 @@ def test_next_redirects_stay_on_the_site(client, make_user, target, expected):
     assert response.headers["Location"] == expected
 
 
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/auth/login", "/auth/login"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_the_language_link_switches_and_stays_on_the_site(client, target, expected):
+    response = client.get("/locale", query_string={"locale": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    # The language in use is named, the other one is a link back to the same page.
+    assert '<span class="locale-current" lang="en" aria-current="true">English</span>' in page
+    assert 'href="/locale?locale=vi&amp;next=/auth/login"' in page
+
+
+def test_an_unknown_language_changes_nothing(client):
+    client.get("/locale", query_string={"locale": "fr"})
+    assert '<html lang="vi">' in client.get("/auth/login").get_data(as_text=True)
+
+
 def test_protected_page_sends_anonymous_users_to_sign_in(client):
     response = client.get("/conferences/")
     assert response.status_code == 302
@@ -151,6 +176,12 @@ def test_post_without_csrf_token_is_rejected_and_keeps_what_was_typed(csrf_app):
     assert 'name="username" value="organiser"' in page
     assert "secret-not-echoed" not in page
     assert re.search(r'name="csrf_token" value="[^"]+"', page)
+
+
+def test_the_language_link_needs_no_token(csrf_app):
+    client = csrf_app.test_client()
+    assert client.get("/locale", query_string={"locale": "en"}).status_code == 302
+    assert '<html lang="en">' in client.get("/auth/login").get_data(as_text=True)
 
 
 def test_login_with_csrf_token_works(csrf_app):

@@ -61,13 +61,15 @@ def _publication_deadlines() -> list:
     return [(conference, deadlines[conference.id]) for conference in recent]
 
 
-@bp.route("/locale", methods=["POST"])
+@bp.route("/locale")
 @public
 def set_locale():
-    locale = request.form.get("locale", "")
+    # A GET: choosing a language is a preference, nothing a forged link could abuse; it keeps
+    # the pages free of a per-visitor CSRF token, so public pages are the same for everyone.
+    locale = request.args.get("locale", "")
     if locale in current_app.config["DIALOGUE_LOCALES"]:
         session[LOCALE_KEY] = locale
-    target = request.form.get("next", "")
+    target = request.args.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 
 

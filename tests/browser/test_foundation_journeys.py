@@ -43,10 +43,10 @@ def test_secretary_sees_no_administration(page, live_server, make_user):
 
 def test_language_switch_to_english_and_back(page, live_server, make_user):
     _sign_in(page, live_server, make_user(Role.ADMINISTRATOR))
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="Staff accounts").is_visible()
-    page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_role("link", name="Tiếng Việt").click()
     assert page.get_by_role("link", name="Tài khoản cán bộ").is_visible()
 
 
