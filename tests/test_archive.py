@@ -489,16 +489,54 @@ def test_a_cached_page_follows_every_change_it_shows(app, client, ward, closed):
     db.session.commit()
     assert "Tên hội nghị đã sửa" in page_text(client.get(url))
 
-    # Each language has its own rendering.
+    # Each language has its own rendering: the body, and the whole page for visitors.
     cache = app.extensions["dialogue.archive.pages"]
     kept = len(cache)
-    client.post("/locale", data={"locale": "vi", "next": url})
+    client.get("/locale", query_string={"locale": "vi", "next": url})
     assert client.get(url).status_code == 200
-    assert len(cache) == kept + 1
+    assert len(cache) == kept + 2
 
     ward.is_active = False
     db.session.commit()
     assert client.get(url).status_code == 404
+
+
+def test_a_visitor_gets_the_whole_page_kept_for_every_visitor(
+    app, client, ward, closed, make_user, login
+):
+    """Without an account nothing on the page is the visitor's: no token, no cookie, one page."""
+    c2020, _ = closed
+    url = f"/p/{ward.slug}/bien-ban/{publish(c2020).public_code}"
+    first = client.get(url)
+    again = client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert (
+        again.headers["Content-Type"] == first.headers["Content-Type"] == "text/html; charset=utf-8"
+    )
+    assert "Set-Cookie" not in again.headers
+    body = again.get_data(as_text=True)
+    assert "csrf_token" not in body
+    # The language switch is a link back to this very page.
+    assert f'href="/locale?locale=vi&amp;next={url}"' in body
+
+    # A message waiting for one visitor is shown to that visitor, and to nobody else.
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Cảm ơn bạn đã gửi câu hỏi.")]
+    assert "Cảm ơn bạn đã gửi câu hỏi." in page_text(client.get(url))
+    assert "Cảm ơn bạn đã gửi câu hỏi." not in page_text(client.get(url))
+    assert "Cảm ơn bạn đã gửi câu hỏi." not in page_text(app.test_client().get(url))
+
+    # Staff see their own navigation; the visitors' page never carries it.
+    login(make_user("organiser"))
+    assert 'class="site-nav"' in client.get(url).get_data(as_text=True)
+    assert 'class="site-nav"' not in app.test_client().get(url).get_data(as_text=True)
+
+    # Anything in the query string is rendered for that request alone, escaped.
+    odd = app.test_client().get(url + '?x="><script>alert(1)</script>')
+    assert odd.status_code == 200
+    assert "<script>alert(1)" not in odd.get_data(as_text=True)
+    assert 'class="site-nav"' not in odd.get_data(as_text=True)
 
 
 def test_the_page_cache_keeps_to_its_budget():
@@ -518,6 +556,10 @@ def test_the_page_cache_keeps_to_its_budget():
     cache.put(("big", "vi"), (1,), RenderedPage(title="", body=Markup("x" * 101)))
     assert cache.get(("big", "vi"), (1,)) is None
     assert len(cache) == 2
+    # A whole page is kept as the bytes sent, and counted by its bytes.
+    cache.put(("whole", "a", "vi"), (1,), "đ".encode() * 40)  # 80 bytes: both others go
+    assert cache.get(("whole", "a", "vi"), (1,)) == "đ".encode() * 40
+    assert len(cache) == 1
 
     pdfs = PdfCache(budget=100)
     pdfs.put("a", b"x" * 60)

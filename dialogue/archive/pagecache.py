@@ -5,6 +5,8 @@ the photos, the ward's name). Each request reads the page's stamp (``operations.
 one small query) and uses a body rendered for exactly that stamp and language, or renders it
 again. Nothing is ever served for a stamp it was not rendered for, so every process answers
 from the database's current state; the cache only saves the work of reading and rendering.
+For a visitor without an account (no message waiting, no query string) the whole page is kept
+too, under the same stamp: such a page holds nothing of the visitor's but the language.
 
 PDF bytes are kept by their SHA-256, which the request reads from the database (without the
 bytes): content found by its own hash cannot be out of date.
@@ -21,8 +23,8 @@ from markupsafe import Markup
 
 EXTENSION_KEY = "dialogue.archive.pages"
 PDF_EXTENSION_KEY = "dialogue.archive.pdfs"
-# Characters of rendered bodies kept per process (a Vietnamese character takes 2 bytes):
-# a biên bản of 100 turns is about 90,000.
+# Characters of rendered bodies, and bytes of whole pages, kept per process: the body of a
+# biên bản of 100 turns is about 90,000 characters, its whole page about 95,000 bytes.
 DEFAULT_BUDGET = 8_000_000
 # Bytes of PDFs kept per process; a biên bản of 100 turns is about 80 KB.
 PDF_BUDGET = 32_000_000
@@ -34,16 +36,23 @@ class RenderedPage:
     body: Markup
 
 
+def _size(value: RenderedPage | bytes) -> int:
+    if isinstance(value, bytes):
+        return len(value)
+    return len(value.body) + len(value.title)
+
+
 class PageCache:
-    """A thread-safe LRU of rendered pages, each valid for one stamp, within a size budget."""
+    """A thread-safe LRU of rendered pages (bodies, or whole pages as the bytes sent), each
+    valid for one stamp, within a size budget."""
 
     def __init__(self, budget: int = DEFAULT_BUDGET):
         self.budget = budget
         self._size = 0
-        self._entries: OrderedDict[tuple, tuple[tuple, RenderedPage]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[tuple, RenderedPage | bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, stamp: tuple) -> RenderedPage | None:
+    def get(self, key: tuple, stamp: tuple) -> RenderedPage | bytes | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != stamp:
@@ -51,19 +60,19 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: tuple, stamp: tuple, page: RenderedPage) -> None:
-        size = len(page.body) + len(page.title)
+    def put(self, key: tuple, stamp: tuple, page: RenderedPage | bytes) -> None:
+        size = _size(page)
         if size > self.budget:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old[1].body) + len(old[1].title)
+                self._size -= _size(old[1])
             self._entries[key] = (stamp, page)
             self._size += size
             while self._size > self.budget:
                 _, (_, evicted) = self._entries.popitem(last=False)
-                self._size -= len(evicted.body) + len(evicted.title)
+                self._size -= _size(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)

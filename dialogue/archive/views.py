@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from dialogue.archive import operations, pagecache
@@ -85,11 +95,28 @@ def document(ward_slug: str, code: str):
         abort(404)
     cache = pagecache.page_cache()
     key = (code, current_locale())
+    # A visitor without an account and without a message waiting sees exactly what every such
+    # visitor sees in their language: the whole page is kept, under the same stamp as the body.
+    whole_key = ("whole", ward_slug, *key) if _same_for_every_visitor() else None
+    if whole_key is not None and (whole := cache.get(whole_key, stamp)) is not None:
+        return Response(whole, mimetype="text/html")
     page = cache.get(key, stamp)
     if page is None:
         page = _render_document_page(ward_slug, code)
         cache.put(key, stamp, page)
-    return render_template("archive/document.html", page=page)
+    html = render_template("archive/document.html", page=page)
+    if whole_key is None:
+        return html
+    whole = html.encode()
+    cache.put(whole_key, stamp, whole)
+    return Response(whole, mimetype="text/html")
+
+
+def _same_for_every_visitor() -> bool:
+    """Whether this request's page depends on nothing but its address, language and stamp."""
+    return (
+        not request.query_string and not current_user.is_authenticated and "_flashes" not in session
+    )
 
 
 def _render_document_page(ward_slug: str, code: str) -> pagecache.RenderedPage:
