@@ -54,7 +54,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "DIALOGUE_ENV": mode,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "DIALOGUE_REDIS_URL": redis_url,
         "BABEL_DEFAULT_LOCALE": env.get("DIALOGUE_DEFAULT_LOCALE", "vi") or "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import contextvars
+import time
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from dialogue.config import PROJECT_ROOT
 from dialogue.extensions import db, migrate
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled server connection left unused this long is checked with one round trip before a
+# request gets it, so a restarted server or a connection dropped by a firewall is replaced
+# instead of failing the request. One handed back moments ago is not: checking every checkout
+# (pool_pre_ping) cost every public page a round trip, which on a busy machine waits for the
+# database process to be scheduled.
+PING_AFTER_IDLE_SECONDS = 5.0
+# Server connections are replaced after an hour, before anything between us and the server
+# forgets them.
+POOL_RECYCLE_SECONDS = 3600
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", default=False)
 
@@ -53,17 +63,40 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, connection_record):
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, connection_record, connection_proxy):
+        idle_since = connection_record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            # The pool discards this connection and hands out a new one instead.
+            raise exc.DisconnectionError("an idle pooled connection no longer answers")
+
+
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {})["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Import every model so the metadata is complete before migrations compare it.
     from dialogue import models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    if uri.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if uri.startswith("sqlite"):
             _configure_sqlite(db.engine)
+        else:
+            _ping_idle_connections(db.engine)
