@@ -464,6 +464,46 @@ def test_the_last_page_links_to_the_public_page(records):
         assert not any(page.images for page in pdf.pages)
 
 
+def test_the_verification_block_never_starts_the_last_page_alone(records):
+    """However long the conclusion, the last page holds the closing, signatures and recipients."""
+    context = _context(
+        records,
+        number_label="05/BB-UBND",
+        version=1,
+        public_url=PUBLIC_URL,
+        public_code="Ab3dE5gH",
+        published_dt=datetime(2020, 7, 3, 2, tzinfo=UTC),
+    )
+    conclusion = list(context["conclusion"])
+    first_count = None
+    past_the_page_turn = 0
+    for extra in range(60):
+        # One more line of conclusion at a time walks the end of the text down the page, and
+        # over onto a new one.
+        context["conclusion"] = conclusion + ["Đề nghị các đơn vị thực hiện nghiêm túc."] * extra
+        with pdfplumber.open(io.BytesIO(render.render_document_pdf(context))) as pdf:
+            count = len(pdf.pages)
+            page = pdf.pages[-1]
+            # The text below the top margin: the page number left out.
+            last = flat(
+                page.within_bbox((0, TOP - EPSILON, page.width, page.height)).extract_text()
+            )
+        first_count = first_count or count
+        assert last.startswith(
+            ("Hội nghị kết thúc", "Đề nghị các đơn vị", "STT", "Các nhiệm vụ")
+        ), (
+            extra,
+            last[:80],
+        )
+        for needed in ("THƯ KÝ", "CHỦ TỌA", "Nơi nhận:", "Bản điện tử của văn bản"):
+            assert needed in last, (extra, needed)
+        if count > first_count:
+            past_the_page_turn += 1
+            if past_the_page_turn > 8:
+                break
+    assert past_the_page_turn > 8
+
+
 def test_the_pdf_carries_the_same_fragment_as_the_public_page(records):
     context = _context(records, number_label="05/BB-UBND", public_url=PUBLIC_URL)
     fragment = render.render_document_html(context)
