@@ -485,7 +485,7 @@ def csrf_app(app_config, _schema):
 def test_a_post_without_the_csrf_token_is_refused(csrf_app, app, conference, secretary):
     client = csrf_app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(
         "/auth/login",
         data={"username": secretary.username, "password": PASSWORD, "csrf_token": token},
