@@ -22,6 +22,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+# Shorter than gunicorn's keep-alive time (2 s by default, 5 s in gunicorn.conf.py), so no
+# request goes out on a connection the server has just closed.
+IDLE_RECONNECT_SECONDS = 1.5
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -105,6 +108,16 @@ class Session:
 
     def __post_init__(self):
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self._last_used = time.monotonic()
+
+    def _fresh_connection(self) -> http.client.HTTPConnection:
+        # The server closes a keep-alive connection left idle for its keep-alive time; like a
+        # browser, open a new one rather than write into one the server has closed.
+        if time.monotonic() - self._last_used > IDLE_RECONNECT_SECONDS:
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self._last_used = time.monotonic()
+        return self.connection
 
     def request(
         self, method: str, path: str, form: dict | None = None, headers: dict | None = None
@@ -114,9 +127,10 @@ class Session:
         if body is not None:
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         all_headers.update(headers or {})
+        connection = self._fresh_connection()
         started = time.perf_counter()
-        self.connection.request(method, path, body=body, headers=all_headers)
-        response = self.connection.getresponse()
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
         data = response.read()
         elapsed = time.perf_counter() - started
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -129,9 +143,10 @@ class Session:
         """Send ``body`` as it is (JSON, say) with the session's cookies."""
         all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         all_headers.update(headers)
+        connection = self._fresh_connection()
         started = time.perf_counter()
-        self.connection.request(method, path, body=body, headers=all_headers)
-        response = self.connection.getresponse()
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
         data = response.read()
         return response.status, data, time.perf_counter() - started
 
