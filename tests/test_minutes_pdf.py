@@ -443,15 +443,19 @@ def test_pdfa_3u_identifies_itself(records):
     assert "Số: 05/BB-UBND" in page_texts(archived)[0]
 
 
+def published(version: int = 1) -> dict:
+    """What publication adds to the composition: the number, the version, the public link."""
+    return {
+        "number_label": "05/BB-UBND",
+        "version": version,
+        "public_url": PUBLIC_URL,
+        "public_code": "Ab3dE5gH",
+        "published_dt": datetime(2020, 7, 3, 2, tzinfo=UTC),
+    }
+
+
 def test_the_last_page_links_to_the_public_page(records):
-    content = render_pdf(
-        records,
-        number_label="05/BB-UBND",
-        version=2,
-        public_url=PUBLIC_URL,
-        public_code="Ab3dE5gH",
-        published_dt=datetime(2020, 7, 3, 2, tzinfo=UTC),
-    )
+    content = render_pdf(records, **published(version=2))
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         last = pdf.pages[-1]
         image = last.to_image(resolution=200).original
@@ -466,14 +470,7 @@ def test_the_last_page_links_to_the_public_page(records):
 
 def test_the_verification_block_never_starts_the_last_page_alone(records):
     """However long the conclusion, the last page holds the closing, signatures and recipients."""
-    context = _context(
-        records,
-        number_label="05/BB-UBND",
-        version=1,
-        public_url=PUBLIC_URL,
-        public_code="Ab3dE5gH",
-        published_dt=datetime(2020, 7, 3, 2, tzinfo=UTC),
-    )
+    context = _context(records, **published())
     conclusion = list(context["conclusion"])
     first_count = None
     past_the_page_turn = 0
