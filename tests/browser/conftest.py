@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
 
+from dialogue.extensions import db
 from tests.conftest import require_service
+
+# How long a test's end waits for requests still running (a page the browser was loading).
+REQUESTS_DRAIN_SECONDS = 10
 
 CHROMIUM = os.environ.get("DIALOGUE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -26,6 +32,18 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        # Each request runs in a thread of its own, which may outlive the test by a moment. Its
+        # database connection must be back in the pool before the app disposes of the engine:
+        # one handed back to a disposed pool is left for the garbage collector to close, and the
+        # driver warns (an error here) when that happens during some later test. The test's own
+        # session goes first;
+        # a collection then finalises what the test's requests left behind (a stream the browser
+        # dropped) while the pool can still take their connections back.
+        db.session.remove()
+        gc.collect()
+        deadline = time.monotonic() + REQUESTS_DRAIN_SECONDS
+        while db.engine.pool.checkedout() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
