@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import multiprocessing
 import random
 import secrets
@@ -20,7 +19,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import ROOT, Session, gunicorn, summary, worker_rss_mb
+from bench.harness import Session, app_environment, gunicorn, report, summary, worker_rss_mb
 
 SURNAMES = [
     "Nguyễn",
@@ -162,13 +161,8 @@ def seed(database_url: str) -> tuple[int, list[str]]:
 
 
 def _environment(database_url: str) -> dict[str, str]:
-    return {
-        "DIALOGUE_ENV": "production",
-        "DIALOGUE_SECRET_KEY": "bench-" + "x" * 40,
-        "DIALOGUE_DATABASE_URL": database_url,
-        "DIALOGUE_SECURE_COOKIES": "0",
-        "DIALOGUE_LOGIN_RATE_LIMIT": "1000 per minute",
-    }
+    # Every desk signs in at the start: no login limit in the way.
+    return app_environment(database_url, DIALOGUE_LOGIN_RATE_LIMIT="1000 per minute")
 
 
 def desk_client(port: int, desk: str, tokens: list[str], seed_value: int) -> dict:
@@ -236,10 +230,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         result = run(args.rounds, url, args.clients)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "checkin_search.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    report("checkin_search", result)
     targets = {"search": 50.0, "check-in": 30.0}
     for row in result["rows"]:
         target = targets.get(row["name"])

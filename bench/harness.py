@@ -7,6 +7,7 @@ compares (a bare route and the real ones) so that both see the same machine nois
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -26,6 +27,26 @@ ROOT = Path(__file__).resolve().parent.parent
 # request goes out on a connection the server has just closed.
 IDLE_RECONNECT_SECONDS = 1.5
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def app_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment the measured application runs with: production settings on ``database_url``."""
+    return {
+        "DIALOGUE_ENV": "production",
+        "DIALOGUE_SECRET_KEY": "bench-" + "x" * 40,
+        "DIALOGUE_DATABASE_URL": database_url,
+        "DIALOGUE_SECURE_COOKIES": "0",
+        **extra,
+    }
+
+
+def report(name: str, result: dict) -> None:
+    """Print ``result`` and keep it in ``bench/results/<name>.json``."""
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    print(text)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.json").write_text(text)
 
 
 def free_port() -> int:

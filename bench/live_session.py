@@ -34,7 +34,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import ROOT, Session, gunicorn, percentile, summary, worker_rss_mb
+from bench.harness import (
+    ROOT,
+    Session,
+    app_environment,
+    gunicorn,
+    percentile,
+    report,
+    summary,
+    worker_rss_mb,
+)
 
 PASSWORD = "bench-password-123"
 VIEWERS_PER_PROCESS = 75
@@ -43,14 +52,10 @@ MARKED = re.compile(rb'"question":\s*"bench-turn (\S+) ')
 
 
 def _environment(database_url: str, redis_url: str) -> dict[str, str]:
-    return {
-        "DIALOGUE_ENV": "production",
-        "DIALOGUE_SECRET_KEY": "bench-" + "x" * 40,
-        "DIALOGUE_DATABASE_URL": database_url,
-        "DIALOGUE_REDIS_URL": redis_url,
-        "DIALOGUE_SECURE_COOKIES": "0",
-        "DIALOGUE_LOGIN_RATE_LIMIT": "1000 per minute",
-    }
+    # Every secretary signs in at the start: no login limit in the way.
+    return app_environment(
+        database_url, DIALOGUE_REDIS_URL=redis_url, DIALOGUE_LOGIN_RATE_LIMIT="1000 per minute"
+    )
 
 
 def seed(database_url: str, redis_url: str, secretaries: int) -> dict:
@@ -334,10 +339,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         args.database_url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         result = run(args)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "live_session.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    report("live_session", result)
     save = next(row for row in result["rows"] if row["name"] == "save")
     delivery = result["delivery"]
     lost = result["turns_sent"] - result["turns_stored"]["turns"]

@@ -24,7 +24,6 @@ import argparse
 import gc
 import html
 import io
-import json
 import os
 import random
 import re
@@ -35,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-from bench.harness import ROOT
+from bench.harness import app_environment, report
 
 TURNS = 100
 PUBLIC_URL = "https://dialogue.example/d/Ab3dE5gH"
@@ -63,15 +62,6 @@ ANSWERS = (
     "Bộ phận một cửa sẽ hướng dẫn cụ thể để gia đình hoàn thiện hồ sơ",
     "lệ phí thực hiện theo Nghị quyết của Hội đồng nhân dân Thành phố",
 )
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    return {
-        "DIALOGUE_ENV": "production",
-        "DIALOGUE_SECRET_KEY": "bench-" + "x" * 40,
-        "DIALOGUE_DATABASE_URL": database_url,
-        "DIALOGUE_SECURE_COOKIES": "0",
-    }
 
 
 def _sentence(rng: random.Random, parts, low: int, high: int) -> str:
@@ -258,7 +248,7 @@ def _summary(seconds: list[float]) -> dict:
 
 def run(repetitions: int, renders: int, profile: bool) -> dict:
     database = Path(tempfile.mkdtemp(prefix="minutes-bench-")) / "bench.sqlite3"
-    os.environ.update(_environment(f"sqlite:///{database}"))
+    os.environ.update(app_environment(f"sqlite:///{database}"))
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -406,10 +396,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of (a)")
     args = parser.parse_args()
     result = run(args.repetitions, args.renders, args.profile)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "minutes_render.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    report("minutes_render", result)
 
 
 if __name__ == "__main__":

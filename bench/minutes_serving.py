@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import multiprocessing
 import os
 import secrets
@@ -29,7 +28,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import ROOT, Session, gunicorn, summary, worker_rss_mb
+from bench.harness import Session, app_environment, gunicorn, report, summary, worker_rss_mb
 
 TURNS = 100
 TARGET_RATIO = 0.5
@@ -56,15 +55,6 @@ ANSWERS = [
     "Bộ phận một cửa sẽ lập phiếu hướng dẫn một lần đầy đủ thành phần hồ sơ, niêm yết tại trụ sở "
     "và đăng tải trên trang thông tin điện tử của phường.",
 ]
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    return {
-        "DIALOGUE_ENV": "production",
-        "DIALOGUE_SECRET_KEY": "bench-" + "x" * 40,
-        "DIALOGUE_DATABASE_URL": database_url,
-        "DIALOGUE_SECURE_COOKIES": "0",
-    }
 
 
 def _render(app, conference, draft, number, code: str, published_dt: datetime):
@@ -118,7 +108,7 @@ def _plain_render(conference, number):
 
 def seed(database_url: str, folder: Path) -> dict:
     """Create a ward, a conference of 100 turns and its published BB; write the bytes to files."""
-    os.environ.update(_environment(database_url))
+    os.environ.update(app_environment(database_url))
     from flask_migrate import upgrade
 
     from dialogue import create_app
@@ -277,7 +267,7 @@ def client(port: int, paths: dict, rounds: int) -> dict:
 def run(rounds: int, database_url: str, clients: int, folder: Path) -> dict:
     paths = seed(database_url, folder)
     env = {
-        **_environment(database_url),
+        **app_environment(database_url),
         "DIALOGUE_BENCH_PDF_FILE": paths["pdf_file"],
         "DIALOGUE_BENCH_HTML_FILE": paths["html_file"],
     }
@@ -328,10 +318,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         result = run(args.rounds, url, args.clients, Path(folder))
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "minutes_serving.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    report("minutes_serving", result)
     for row in result["rows"]:
         line = f"{row['name']:>14}: {row['rps']:8.1f} req/s, p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms"
         if "ratio_to_bare" in row:
