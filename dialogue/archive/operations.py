@@ -106,6 +106,15 @@ def document_page(ward_slug: str, code: str) -> DocumentPage | None:
     )
 
 
+def _of_public_version(stmt: sa.Select, code, ward_slug) -> sa.Select:
+    """``stmt`` on ``PublishedDocument``, narrowed to version ``code`` of active ward ``ward_slug``."""
+    return (
+        stmt.join(Conference, Conference.id == PublishedDocument.conference_id)
+        .join(Ward, Ward.id == Conference.ward_id)
+        .where(PublishedDocument.public_code == code, Ward.slug == ward_slug, Ward.is_active)
+    )
+
+
 # The statements of the pages read most are built once: building one costs far more than
 # running it (SQLAlchemy caches the compiled SQL, not the Python construct).
 
@@ -114,30 +123,22 @@ def document_page(ward_slug: str, code: str) -> DocumentPage | None:
 def _stamp_statement() -> sa.Select:
     later = aliased(PublishedDocument)
     conference_id = PublishedDocument.conference_id
-    return (
-        sa.select(
-            PublishedDocument.id,
-            Ward.id,
-            Ward.updated_dt,
-            Conference.updated_dt,
-            sa.select(sa.func.max(later.id))
-            .where(later.conference_id == conference_id)
-            .scalar_subquery(),
-            sa.select(sa.func.count(Photo.id))
-            .where(Photo.conference_id == conference_id)
-            .scalar_subquery(),
-            sa.select(sa.func.max(Photo.updated_dt))
-            .where(Photo.conference_id == conference_id)
-            .scalar_subquery(),
-        )
-        .join(Conference, Conference.id == PublishedDocument.conference_id)
-        .join(Ward, Ward.id == Conference.ward_id)
-        .where(
-            PublishedDocument.public_code == sa.bindparam("code"),
-            Ward.slug == sa.bindparam("ward_slug"),
-            Ward.is_active,
-        )
+    stmt = sa.select(
+        PublishedDocument.id,
+        Ward.id,
+        Ward.updated_dt,
+        Conference.updated_dt,
+        sa.select(sa.func.max(later.id))
+        .where(later.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.count(Photo.id))
+        .where(Photo.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.max(Photo.updated_dt))
+        .where(Photo.conference_id == conference_id)
+        .scalar_subquery(),
     )
+    return _of_public_version(stmt, sa.bindparam("code"), sa.bindparam("ward_slug"))
 
 
 def _read_first(stmt: sa.Select, params: dict):
@@ -200,24 +201,15 @@ def pdf_filename(doc_type: DocumentType, number_label: str, year: int, version: 
 
 @functools.cache
 def _pdf_statement() -> sa.Select:
-    return (
-        sa.select(
-            PublishedDocument.pdf_sha256,
-            PublishedDocument.pdf_size,
-            PublishedDocument.doc_type,
-            PublishedDocument.number_label,
-            PublishedDocument.version,
-            DocumentNumber.year,
-        )
-        .join(Conference, Conference.id == PublishedDocument.conference_id)
-        .join(Ward, Ward.id == Conference.ward_id)
-        .join(DocumentNumber, DocumentNumber.id == PublishedDocument.number_id)
-        .where(
-            PublishedDocument.public_code == sa.bindparam("code"),
-            Ward.slug == sa.bindparam("ward_slug"),
-            Ward.is_active,
-        )
-    )
+    stmt = sa.select(
+        PublishedDocument.pdf_sha256,
+        PublishedDocument.pdf_size,
+        PublishedDocument.doc_type,
+        PublishedDocument.number_label,
+        PublishedDocument.version,
+        DocumentNumber.year,
+    ).join(DocumentNumber, DocumentNumber.id == PublishedDocument.number_id)
+    return _of_public_version(stmt, sa.bindparam("code"), sa.bindparam("ward_slug"))
 
 
 def find_pdf(ward_slug: str, code: str) -> PdfFile | None:
@@ -234,13 +226,7 @@ def find_pdf(ward_slug: str, code: str) -> PdfFile | None:
 
 def pdf_bytes(ward_slug: str, code: str) -> bytes | None:
     """The bytes of a published version's PDF (a deferred column, read only here)."""
-    stmt = (
-        sa.select(PublishedDocument.pdf)
-        .join(Conference, Conference.id == PublishedDocument.conference_id)
-        .join(Ward, Ward.id == Conference.ward_id)
-        .where(PublishedDocument.public_code == code, Ward.slug == ward_slug, Ward.is_active)
-    )
-    return db.session.scalar(stmt)
+    return db.session.scalar(_of_public_version(sa.select(PublishedDocument.pdf), code, ward_slug))
 
 
 # -- the documents of a conference -----------------------------------------------------------
