@@ -13,17 +13,9 @@ from dialogue.auth.models import Role
 from dialogue.conferences.models import ConferenceStatus
 from dialogue.extensions import db
 from dialogue.wards.models import ResidentialGroup
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base, user):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Tên đăng nhập").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _watch_console(page) -> list[str]:
@@ -80,11 +72,11 @@ def test_two_desks_see_each_others_check_ins(browser, page, live_server, make_us
     second = second_context.new_page()
     second.set_default_timeout(10_000)
     try:
-        _sign_in(second, live_server, secretary)
+        sign_in(second, live_server, secretary)
         second.goto(desk_url)
         expect(second.locator("#total-present")).to_have_text("0")
 
-        _sign_in(page, live_server, organiser)
+        sign_in(page, live_server, organiser)
         page.goto(desk_url)
         # The scanning box has the focus: a USB scanner types the code and Enter.
         assert page.evaluate("document.activeElement.id") == "token"
@@ -131,7 +123,7 @@ def test_a_failed_check_in_keeps_the_code_and_a_repeat_is_harmless(
 ):
     conference, token = door
     problems = _watch_console(page)
-    _sign_in(page, live_server, make_user(Role.ORGANISER))
+    sign_in(page, live_server, make_user(Role.ORGANISER))
     page.goto(f"{live_server}/conferences/{conference.id}/attendance/")
     message = page.locator("#desk-message")
 
@@ -162,7 +154,7 @@ def test_a_failed_check_in_keeps_the_code_and_a_repeat_is_harmless(
 
 def test_the_desk_fits_a_phone(phone, live_server, make_user, door):
     conference, _token = door
-    _sign_in(phone, live_server, make_user(Role.SECRETARY))
+    sign_in(phone, live_server, make_user(Role.SECRETARY))
     phone.goto(f"{live_server}/conferences/{conference.id}/attendance/")
     phone.locator("#q").press_sequentially("dung", delay=20)
     result = phone.locator("#search-results li.result", has_text="Nguyễn Văn Dũng")

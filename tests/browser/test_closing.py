@@ -14,7 +14,7 @@ from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.extensions import db
 from dialogue.live.models import LiveEvent
 from dialogue.wards.models import Unit
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +22,6 @@ CONCLUSION = (
     "Chủ tịch UBND phường tiếp thu ý kiến của các đại biểu.\n"
     "Đề nghị các tổ dân phố tham gia giám sát việc giải quyết thủ tục hành chính."
 )
-
-
-def _sign_in_in_english(page, base, user):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Tên đăng nhập").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-    page.get_by_role("link", name="English").click()
-    page.wait_for_selector("html[lang=en]")
 
 
 def test_organiser_closes_the_session_with_two_tasks(
@@ -49,7 +39,7 @@ def test_organiser_closes_the_session_with_two_tasks(
         planned_end_dt=start + timedelta(hours=3),
         status=ConferenceStatus.IN_PROGRESS,
     )
-    _sign_in_in_english(page, live_server, make_user(Role.ORGANISER))
+    sign_in(page, live_server, make_user(Role.ORGANISER), english=True)
     page.goto(f"{live_server}/conferences/{conference.id}")
     page.get_by_role("link", name="Close the conference").first.click()
     page.wait_for_url(f"**/conferences/{conference.id}/close")

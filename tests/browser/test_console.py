@@ -15,19 +15,11 @@ from dialogue.conferences.models import ConferenceStatus
 from dialogue.extensions import db
 from dialogue.live.models import Turn, TurnOutcome
 from dialogue.wards.models import ResidentialGroup, Unit
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp/console-shots"
-
-
-def _sign_in(page, base, user):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Tên đăng nhập").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _watch_console(page) -> list[str]:
@@ -91,7 +83,7 @@ def _turns(conference_id):
 def test_ctrl_enter_saves_and_starts_the_next_turn(page, live_server, hall):
     conference, secretary, _ = hall
     problems = _watch_console(page)
-    _sign_in(page, live_server, secretary)
+    sign_in(page, live_server, secretary)
     page.goto(f"{live_server}/conferences/{conference.id}/live/")
     expect(page.locator("#net-state")).to_have_class(re.compile("net-online"))
     assert page.evaluate("document.activeElement.id") == "speaker_name"
@@ -184,7 +176,7 @@ def test_ctrl_enter_saves_and_starts_the_next_turn(page, live_server, hall):
 def test_a_turn_saved_offline_waits_survives_a_reload_and_is_sent_once(page, live_server, hall):
     conference, secretary, _ = hall
     problems = _watch_console(page)
-    _sign_in(page, live_server, secretary)
+    sign_in(page, live_server, secretary)
     console_url = f"{live_server}/conferences/{conference.id}/live/"
     page.goto(console_url)
     expect(page.locator("#net-state")).to_have_class(re.compile("net-online"))
@@ -279,8 +271,8 @@ def test_two_secretaries_see_each_other_and_settle_a_conflict(browser, page, liv
     other.set_default_timeout(10_000)
     other_problems = _watch_console(other)
     try:
-        _sign_in(page, live_server, first_secretary)
-        _sign_in(other, live_server, second_secretary)
+        sign_in(page, live_server, first_secretary)
+        sign_in(other, live_server, second_secretary)
         page.goto(url)
         other.goto(url)
 
@@ -359,7 +351,7 @@ def test_the_console_works_without_javascript(browser, live_server, hall):
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        _sign_in(page, live_server, secretary)
+        sign_in(page, live_server, secretary)
         page.goto(f"{live_server}/conferences/{conference.id}/live/")
         page.locator("#speaker_name").fill("Ông Đỗ Văn Nam")
         page.locator("#question").fill("Hỏi khi không có JavaScript")

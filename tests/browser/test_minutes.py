@@ -14,7 +14,7 @@ from dialogue.documents.models import DocumentType
 from dialogue.extensions import db
 from dialogue.minutes import operations
 from dialogue.minutes.models import PublishedDocument
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 from tests.test_minutes_workflow import build_closed_conference
 
 pytestmark = pytest.mark.browser
@@ -24,16 +24,6 @@ SHOTS = os.environ.get("DIALOGUE_SCREENSHOTS")
 def _shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"minutes-{name}.png"), full_page=True)
-
-
-def _sign_in_in_english(page, base, user):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Tên đăng nhập").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-    page.get_by_role("link", name="English").click()
-    page.wait_for_selector("html[lang=en]")
 
 
 def test_the_chair_publishes_the_minutes_and_downloads_the_pdf(
@@ -48,7 +38,7 @@ def test_the_chair_publishes_the_minutes_and_downloads_the_pdf(
     db.session.commit()
     chair = make_user(Role.CHAIR)
 
-    _sign_in_in_english(page, live_server, chair)
+    sign_in(page, live_server, chair, english=True)
     expect(page.get_by_text("Publication of the minutes")).to_be_visible()
     page.goto(f"{live_server}/conferences/{conference.id}/minutes/")
     section = page.locator("#bb")

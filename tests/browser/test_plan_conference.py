@@ -12,20 +12,9 @@ from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date
 from dialogue.extensions import db
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in_in_english(page, base, user):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Tên đăng nhập").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-    # The new screens are checked by their English wording, whatever the catalogue says.
-    page.get_by_role("link", name="English").click()
-    page.wait_for_selector("html[lang=en]")
 
 
 def _agenda_order(page) -> list[str]:
@@ -50,7 +39,7 @@ def test_organiser_plans_orders_and_announces_then_a_phone_reads_the_notice(
     make_person(full_name="Hoàng Văn Đức", title="Công chức Một cửa")
     day = to_local(datetime.now(UTC), ward.timezone).date() + timedelta(days=30)
 
-    _sign_in_in_english(page, live_server, organiser)
+    sign_in(page, live_server, organiser, english=True)
     page.goto(f"{live_server}/conferences/")
     page.get_by_role("link", name="New conference").click()
 
@@ -164,7 +153,7 @@ def test_agenda_items_are_reordered_by_dragging(page, live_server, make_user, ma
     for title in ("Khai mạc", "Báo cáo", "Đối thoại"):
         operations.add_agenda_item(conference, AgendaItemData(title=title))
     db.session.commit()
-    _sign_in_in_english(page, live_server, make_user(Role.ORGANISER))
+    sign_in(page, live_server, make_user(Role.ORGANISER), english=True)
     page.goto(f"{live_server}/conferences/{conference.id}/agenda")
     items = page.locator("#agenda li[data-item-id]")
     items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 5})
