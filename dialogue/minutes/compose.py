@@ -208,21 +208,22 @@ def _leaders(conference: Conference, named: Iterable[dict], named_ids: set[int])
     return leaders
 
 
+def _count_rows(rows, none_key: str, none_label: str) -> list[dict]:
+    """The count rows as the document shows them, the row of "none" named as the office does."""
+    shown = []
+    for row in rows:
+        data = _count_row(row)
+        if row.key == none_key:
+            data["label"] = none_label
+        shown.append(data)
+    return shown
+
+
 def _attendance(conference: Conference, leaders: list[dict]) -> dict:
     counts = count_attendance(conference, locale=LOCALE)
     total = counts.total
-    by_category = []
-    for row in counts.by_category:
-        data = _count_row(row)
-        if row.key == "category-none":
-            data["label"] = "Đại biểu khác"
-        by_category.append(data)
-    by_group = []
-    for row in counts.by_group:
-        data = _count_row(row)
-        if row.key == "group-none":
-            data["label"] = "Không thuộc tổ dân phố"
-        by_group.append(data)
+    by_category = _count_rows(counts.by_category, "category-none", "Đại biểu khác")
+    by_group = _count_rows(counts.by_group, "group-none", "Không thuộc tổ dân phố")
     present_invited = total.present - total.uninvited
     summary = f"Tổng số đại biểu có mặt: {_count(total.present)} người"
     details = []
