@@ -9,6 +9,7 @@ from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
 from dialogue.core.scoping import get_scoped_or_404
+from dialogue.documents.downloads import content_disposition, dated_filename
 from dialogue.documents.models import DocumentType
 from dialogue.minutes import exports
 
@@ -36,13 +37,17 @@ def _conference(conference_id: int) -> Conference:
     return get_scoped_or_404(Conference, conference_id)
 
 
+def _filename(stem: str, conference: Conference, extension: str) -> str:
+    return dated_filename(stem, conference.start_local.date(), extension)
+
+
 def _include_withdrawn() -> bool:
     return request.args.get("withdrawn", "") in {"1", "true", "yes", "on"}
 
 
 def _download(content: bytes, mimetype: str, filename: str) -> Response:
     response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = exports.content_disposition(filename)
+    response.headers["Content-Disposition"] = content_disposition(filename)
     # Personal data of residents: neither shared caches nor the browser keep a copy.
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -53,7 +58,7 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
 def turns_xlsx(conference_id: int):
     conference = _conference(conference_id)
     content = exports.turns_xlsx(conference, include_withdrawn=_include_withdrawn())
-    filename = exports.export_filename(TURNS_STEM, conference, "xlsx")
+    filename = _filename(TURNS_STEM, conference, "xlsx")
     return _download(content, exports.XLSX_MIMETYPE, filename)
 
 
@@ -62,7 +67,7 @@ def turns_xlsx(conference_id: int):
 def turns_csv(conference_id: int):
     conference = _conference(conference_id)
     content = exports.turns_csv(conference, include_withdrawn=_include_withdrawn())
-    filename = exports.export_filename(TURNS_STEM, conference, "csv")
+    filename = _filename(TURNS_STEM, conference, "csv")
     return _download(content, exports.CSV_MIMETYPE, filename)
 
 
@@ -74,5 +79,5 @@ def minutes_docx(conference_id: int, doc_type: str):
     if kind is None:
         abort(404)
     content = exports.minutes_docx(conference, kind)
-    filename = exports.export_filename(DOCX_STEMS[kind], conference, "docx")
+    filename = _filename(DOCX_STEMS[kind], conference, "docx")
     return _download(content, exports.DOCX_MIMETYPE, filename)

@@ -1,0 +1,39 @@
+"""Rows as CSV for spreadsheets: UTF-8 with a BOM, CRLF line ends, quoted where needed.
+
+Every value is written as text a person reads ("30/06/2020", "30/06/2020 08:00"); a text that
+a spreadsheet would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from dialogue.core.dates import vn_short_date
+from dialogue.documents.cells import neutralise, nfc
+from dialogue.documents.composed import Kind, Rows, Value
+
+MIMETYPE = "text/csv; charset=utf-8"
+
+
+def _value(value: Value, kind: Kind) -> str:
+    if value is None:
+        return ""
+    if kind is Kind.INTEGER:
+        return str(value)
+    if kind is Kind.DATE:
+        return vn_short_date(value)
+    if kind is Kind.DATETIME:
+        return value.strftime("%d/%m/%Y %H:%M")
+    return neutralise(nfc(value))
+
+
+def write_csv(sheet: Rows) -> bytes:
+    """Write ``sheet``: its column headers, then its rows."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([column.header for column in sheet.columns])
+    for row in sheet.rows:
+        writer.writerow([_value(row.get(column.key), column.kind) for column in sheet.columns])
+    # The BOM tells Excel the file is UTF-8; without it Vietnamese comes out garbled.
+    return buffer.getvalue().encode("utf-8-sig")
