@@ -58,6 +58,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from dialogue.attendance.models import AttendanceStatus, Attendee
 from dialogue.attendance.operations import count_attendance
 from dialogue.conferences.models import ConclusionTask, Conference
+from dialogue.content import wording
 from dialogue.core.dates import to_local, vn_date, vn_datetime, vn_time
 from dialogue.core.text import normalize_text
 from dialogue.documents.models import DocumentType
@@ -66,36 +67,19 @@ from dialogue.extensions import db
 from dialogue.live.models import Turn, TurnOutcome
 
 LOCALE = "vi"
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
-STANDING_TASK = "Thường xuyên"
-OTHER_AREA = "Lĩnh vực khác"
 NUMBER_PLACEHOLDER = "…"
 MAX_TITLE_LENGTH = 255
 # Delegate categories whose present members the BB names one by one (officials, not residents).
 LEADER_CATEGORY_CODES = ("CAP_TREN", "DANG_UY", "TT_HDND", "UBND", "MTTQ", "DOAN_THE")
-# The rows of the dossier figures table, as the report words them.
-FIGURE_LABELS = {
-    "carried_over": "Hồ sơ kỳ trước chuyển sang",
-    "received": "Hồ sơ tiếp nhận trong kỳ",
-    "received_online": "trong đó: tiếp nhận trực tuyến",
-    "received_desk": "tiếp nhận trực tiếp, qua bưu chính",
-    "total": "Tổng số hồ sơ phải giải quyết",
-    "resolved": "Hồ sơ đã giải quyết",
-    "resolved_in_time": "trong đó: trước hạn và đúng hạn",
-    "resolved_early": "trong đó: trước hạn",
-    "resolved_on_time": "đúng hạn",
-    "resolved_late": "quá hạn",
-    "pending": "Hồ sơ đang giải quyết",
-    "pending_within": "trong đó: trong hạn",
-    "pending_overdue": "quá hạn",
-    "returned": "Hồ sơ trả lại, rút hoặc từ chối",
-    "online_share": "Tỷ lệ hồ sơ tiếp nhận trực tuyến",
-    "on_time_resolved": "Tỷ lệ giải quyết trước hạn, đúng hạn (trên số đã giải quyết)",
-    "on_time_load": "Tỷ lệ trước hạn, đúng hạn và trong hạn (trên tổng số phải giải quyết)",
-    "overdue": "Tỷ lệ quá hạn (trên tổng số phải giải quyết)",
-    "early": "Tỷ lệ giải quyết trước hạn theo tiêu chí của phường",
-}
+
+
+def _text(key: str, **values) -> str:
+    """A sentence of the documents' wording (``dialogue/content/minutes.vi.toml``)."""
+    return wording("minutes.vi")(key, **values)
+
+
+def _lines(key: str, **values) -> list[str]:
+    return wording("minutes.vi").lines(key, **values)
 
 
 # -- small helpers ------------------------------------------------------------------------------
@@ -151,7 +135,7 @@ def _subject(conference: Conference) -> str:
 def _person(name: str, title: str = "") -> dict:
     name, title = _nfc(name), _nfc(title)
     label = f"{name} - {title}" if title else name
-    return {"name": name, "title": title, "text": f"Đồng chí {label}"}
+    return {"name": name, "title": title, "text": _text("attendance.person", label=label)}
 
 
 def _person_of(person) -> dict | None:
@@ -222,19 +206,25 @@ def _count_rows(rows, none_key: str, none_label: str) -> list[dict]:
 def _attendance(conference: Conference, leaders: list[dict]) -> dict:
     counts = count_attendance(conference, locale=LOCALE)
     total = counts.total
-    by_category = _count_rows(counts.by_category, "category-none", "Đại biểu khác")
-    by_group = _count_rows(counts.by_group, "group-none", "Không thuộc tổ dân phố")
+    by_category = _count_rows(counts.by_category, "category-none", _text("attendance.no_category"))
+    by_group = _count_rows(counts.by_group, "group-none", _text("attendance.no_group"))
     present_invited = total.present - total.uninvited
-    summary = f"Tổng số đại biểu có mặt: {_count(total.present)} người"
+    summary = _text("attendance.present", present=_count(total.present))
     details = []
     if total.invited:
-        details.append(f"{_count(present_invited)}/{_count(total.invited)} người được mời")
+        details.append(
+            _text(
+                "attendance.invited",
+                present_invited=_count(present_invited),
+                invited=_count(total.invited),
+            )
+        )
     if total.uninvited:
-        details.append(f"{_count(total.uninvited)} người đến dự không có giấy mời")
+        details.append(_text("attendance.uninvited", uninvited=_count(total.uninvited)))
     if details:
         summary += f" ({'; '.join(details)})"
     if total.excused:
-        summary += f"; vắng có lý do: {_count(total.excused)} người"
+        summary += _text("attendance.excused", excused=_count(total.excused))
     return {
         "present": total.present,
         "invited": total.invited,
@@ -255,6 +245,7 @@ def _figures(conference: Conference) -> dict | None:
     figures = figures_for(conference, locale=LOCALE)
     if figures is None:
         return None
+    labels = wording("minutes.vi").table("figures.labels")
     rows = []
     number = 0
     for row in figures.table_rows():
@@ -262,7 +253,11 @@ def _figures(conference: Conference) -> dict | None:
             number += 1
         note = ""
         if row.key == "early":
-            note = f"{_count(figures.early_count or 0)}/{_count(figures.early_base or 0)} hồ sơ"
+            note = _text(
+                "figures.early",
+                count=_count(figures.early_count or 0),
+                base=_count(figures.early_base or 0),
+            )
             details = "; ".join(
                 part
                 for part in (_nfc(figures.early_measure), _nfc(figures.early_base_definition))
@@ -274,7 +269,7 @@ def _figures(conference: Conference) -> dict | None:
             {
                 "number": str(number) if row.level == 0 else "",
                 "key": row.key,
-                "label": FIGURE_LABELS.get(row.key, str(row.label)),
+                "label": labels.get(row.key, str(row.label)),
                 "value": format_rate(row.value, LOCALE)
                 if row.is_rate
                 else format_count(row.value, LOCALE),
@@ -283,15 +278,15 @@ def _figures(conference: Conference) -> dict | None:
                 "note": note,
             }
         )
-    caption = "Kết quả tiếp nhận, giải quyết hồ sơ thủ tục hành chính"
+    caption = _text("figures.caption")
     if conference.reporting_period:
         caption += f" {_nfc(conference.reporting_period)}"
     if figures.cutoff_date:
-        caption += f" (số liệu tính đến ngày {short_date(figures.cutoff_date)})"
+        caption += _text("figures.cutoff", date=short_date(figures.cutoff_date))
     return {
         "caption": caption,
         "rows": rows,
-        "note": "Tỷ lệ tính theo phần trăm, làm tròn đến một chữ số thập phân.",
+        "note": _text("figures.note"),
         "received": figures.counts.received,
         "received_online": figures.counts.received_online,
         "resolved": figures.counts.resolved,
@@ -322,11 +317,10 @@ def _turns(conference: Conference) -> list[Turn]:
 
 
 def _referral_sentence(turn: Turn) -> str:
-    unit = _nfc(turn.referral_unit.name) if turn.referral_unit else "đơn vị chuyên môn"
-    sentence = f"Chuyển {unit} trả lời bằng văn bản"
+    unit = _nfc(turn.referral_unit.name) if turn.referral_unit else _text("turns.some_unit")
     if turn.referral_due_date:
-        sentence += f", hạn trả lời ngày {short_date(turn.referral_due_date)}"
-    return sentence + "."
+        return _text("turns.referral_due", unit=unit, date=short_date(turn.referral_due_date))
+    return _text("turns.referral", unit=unit)
 
 
 def _turn(turn: Turn, number: int) -> dict:
@@ -389,12 +383,15 @@ def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
             number += 1
             numbered.append(_turn(turn, number))
         if area is None:
-            groups.append({"title": OTHER_AREA, "code": "", "name": "", "turns": numbered})
+            title = _text("turns.other_area")
+            groups.append({"title": title, "code": "", "name": "", "turns": numbered})
         else:
             name, code = _nfc(area.name_vi), _nfc(area.code)
             groups.append(
                 {
-                    "title": f"Lĩnh vực {name} ({code})" if code else f"Lĩnh vực {name}",
+                    "title": _text("turns.area_code", name=name, code=code)
+                    if code
+                    else _text("turns.area", name=name),
                     "code": code,
                     "name": name,
                     "turns": numbered,
@@ -405,23 +402,16 @@ def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
 
 def _turn_summary(turns: list[Turn]) -> str:
     if not turns:
-        return "Tại hội nghị không có ý kiến phát biểu."
+        return _text("turns.none")
     by_outcome = {outcome: 0 for outcome in TurnOutcome}
     for turn in turns:
         by_outcome[turn.outcome] += 1
-    parts = []
-    if by_outcome[TurnOutcome.ANSWERED]:
-        parts.append(
-            f"{by_outcome[TurnOutcome.ANSWERED]} ý kiến được trả lời trực tiếp tại hội nghị"
-        )
-    if by_outcome[TurnOutcome.REFERRED]:
-        parts.append(f"{by_outcome[TurnOutcome.REFERRED]} ý kiến chuyển trả lời bằng văn bản")
-    if by_outcome[TurnOutcome.PENDING]:
-        parts.append(f"{by_outcome[TurnOutcome.PENDING]} ý kiến chưa được trả lời")
-    return (
-        f"Tại hội nghị có {len(turns)} lượt ý kiến phát biểu, trong đó {', '.join(parts)}. "
-        "Cụ thể như sau:"
-    )
+    parts = [
+        _text(f"turns.{outcome.value}", count=by_outcome[outcome])
+        for outcome in (TurnOutcome.ANSWERED, TurnOutcome.REFERRED, TurnOutcome.PENDING)
+        if by_outcome[outcome]
+    ]
+    return _text("turns.summary", count=len(turns), parts=", ".join(parts))
 
 
 def _tasks(conference: Conference) -> list[dict]:
@@ -436,7 +426,7 @@ def _tasks(conference: Conference) -> list[dict]:
             "number": number,
             "content": _nfc(task.content),
             "unit": _nfc(task.unit.name) if task.unit else "",
-            "deadline": short_date(task.deadline) if task.deadline else STANDING_TASK,
+            "deadline": short_date(task.deadline) if task.deadline else _text("tasks.standing"),
         }
         for number, task in enumerate(tasks, start=1)
     ]
@@ -470,11 +460,11 @@ def _referrals(turn_groups: list[dict]) -> list[dict]:
 def _closing(conference: Conference) -> str:
     end = conference.end_dt
     if end is None:
-        return "Hội nghị kết thúc vào … giờ … phút, ngày … tháng … năm …/."
+        return _text("closing.ended_unknown")
     tz = conference.ward.timezone
     if to_local(end, tz).date() == to_local(conference.start_dt, tz).date():
-        return f"Hội nghị kết thúc vào {vn_time(end, tz)} cùng ngày./."
-    return f"Hội nghị kết thúc vào {vn_datetime(end, tz)}./."
+        return _text("closing.ended_same_day", time=vn_time(end, tz))
+    return _text("closing.ended", when=vn_datetime(end, tz))
 
 
 def _secretary(conference: Conference, draft) -> str:
@@ -489,38 +479,44 @@ def _signatures(conference: Conference, doc_type: DocumentType, secretary: str) 
     chair_name = _nfc(conference.chair.full_name) if conference.chair else ""
     role = _chair_role(conference)
     if doc_type is DocumentType.MINUTES:
-        lines = ["CHỦ TỌA"]
+        lines = _lines("signatures.chair")
         if role and ("ubnd" in role.casefold() or "ủy ban" in role.casefold()):
             lines.append(role.upper())
         return {
-            "left": {"lines": ["THƯ KÝ"], "name": secretary},
+            "left": {"lines": _lines("signatures.secretary"), "name": secretary},
             "right": {"lines": lines, "name": chair_name},
         }
-    lines = ["TM. ỦY BAN NHÂN DÂN"]
-    lines += ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] if _is_vice(role) else ["CHỦ TỊCH"]
+    lines = _lines("signatures.on_behalf")
+    lines += _lines("signatures.vice_chairman" if _is_vice(role) else "signatures.chairman")
     return {"left": None, "right": {"lines": lines, "name": chair_name}}
 
 
 def _notice_subject(conference: Conference) -> str:
-    ward = conference.ward
-    role = _chair_role(conference)
-    office = role if role else f"Chủ tịch UBND {ward.kind.word}"
-    return f"Kết luận của {office} tại {_subject(conference)}"
+    return _text("header.notice_subject", office=_office(conference), subject=_subject(conference))
+
+
+def _office(conference: Conference) -> str:
+    """The chair's office, named as the documents name it."""
+    return _chair_role(conference) or _text(
+        "header.chair_office", ward_word=conference.ward.kind.word
+    )
 
 
 def _metadata(conference: Conference, doc_type: DocumentType, subject: str, number: str) -> dict:
     ward = conference.ward
     if doc_type is DocumentType.MINUTES:
-        title, keywords = f"Biên bản {subject}", ["biên bản"]
+        title = _text("metadata.minutes_title", subject=subject)
+        keywords = _lines("metadata.minutes_keywords")
     else:
-        title, keywords = f"Thông báo {_lower_first(subject)}", ["thông báo kết luận"]
+        title = _text("metadata.notice_title", subject=_lower_first(subject))
+        keywords = _lines("metadata.notice_keywords")
     if number:
-        title += f" (số {number})"
+        title = _text("metadata.numbered", title=title, number=number)
     year = to_local(conference.start_dt, ward.timezone).year
-    keywords += ["hội nghị đối thoại", "cải cách thủ tục hành chính", ward.full_name, str(year)]
+    keywords += [*_lines("metadata.keywords"), ward.full_name, str(year)]
     return {
         "title": title[:MAX_TITLE_LENGTH],
-        "author": f"Ủy ban nhân dân {ward.full_name}",
+        "author": _text("metadata.author", ward=ward.full_name),
         "language": LOCALE,
         "subject": subject,
         "keywords": keywords,
@@ -589,13 +585,13 @@ def _compose(
     number = number_label or f"{NUMBER_PLACEHOLDER}/{doc_type.value}-{ward.issuer_code}"
     if doc_type is DocumentType.MINUTES:
         place_date = vn_date(conference.start_dt, place=ward.place_name, tz=tz)
-        title, subject = "BIÊN BẢN", _subject(conference)
+        title, subject = _text("header.minutes_title"), _subject(conference)
     else:
         if published_dt is not None:
             place_date = vn_date(published_dt, place=ward.place_name, tz=tz)
         else:
-            place_date = f"{ward.place_name}, ngày … tháng … năm …"
-        title, subject = "THÔNG BÁO", _notice_subject(conference)
+            place_date = _text("header.undated", place=ward.place_name)
+        title, subject = _text("header.notice_title"), _notice_subject(conference)
 
     chair = _person_of(conference.chair)
     cochairs = [_person_of(person) for person in conference.cochairs]
@@ -632,8 +628,8 @@ def _compose(
             "agency_lines": list(ward.agency_lines),
             "number": number,
             "number_text": f"Số: {number}",
-            "nation": NATION,
-            "motto": MOTTO,
+            "nation": _text("header.nation"),
+            "motto": _text("header.motto"),
             "place_date": place_date,
         },
         "title": title,
@@ -659,14 +655,8 @@ def _compose(
         "referrals": _referrals(groups),
         "closing": _closing(conference)
         if doc_type is DocumentType.MINUTES
-        else (
-            f"Ủy ban nhân dân {ward.full_name} thông báo để các cơ quan, đơn vị, tổ chức "
-            "và cá nhân có liên quan biết, thực hiện./."
-        ),
-        "publication": (
-            f"Thông báo này được niêm yết công khai tại trụ sở Ủy ban nhân dân {ward.full_name}, "
-            "đăng tải trên trang thông tin điện tử và gửi các tổ dân phố để thông báo đến Nhân dân."
-        ),
+        else _text("closing.notice", ward=ward.full_name),
+        "publication": _text("closing.publication", ward=ward.full_name),
         "signatures": _signatures(conference, doc_type, secretary),
         "recipients": recipient_lines(texts["recipients"]),
         "metadata": _metadata(conference, doc_type, subject, number_label or ""),
@@ -700,104 +690,109 @@ def _plan_sentence(conference: Conference) -> str:
     ward = conference.ward
     if not conference.plan_number:
         return ""
-    plan = f"Kế hoạch số {_nfc(conference.plan_number)}"
+    number = _nfc(conference.plan_number)
     if conference.plan_date:
-        plan += f" ngày {short_date(conference.plan_date)}"
-    return f"Thực hiện {plan} của UBND {ward.full_name}"
+        return _text(
+            "defaults.plan_dated",
+            number=number,
+            date=short_date(conference.plan_date),
+            ward=ward.full_name,
+        )
+    return _text("defaults.plan", number=number, ward=ward.full_name)
+
+
+def _at_venue(conference: Conference) -> str:
+    if not conference.venue:
+        return ""
+    return _text("defaults.at_venue", venue=_nfc(conference.venue))
+
+
+def _opening(conference: Conference, kind: str, **values) -> str:
+    """The first sentence of a document: under the plan when there is one."""
+    plan = _plan_sentence(conference)
+    values |= {
+        "at_venue": _at_venue(conference),
+        "ward": conference.ward.full_name,
+        "subject": _subject(conference),
+    }
+    if plan:
+        return _text(f"defaults.{kind}.opening_under_plan", plan=plan, **values)
+    return _text(f"defaults.{kind}.opening", **values)
+
+
+def _period(conference: Conference) -> str:
+    return f" {_nfc(conference.reporting_period)}" if conference.reporting_period else ""
 
 
 def _default_opening_bb(conference: Conference) -> str:
     ward = conference.ward
-    tz = ward.timezone
-    when = vn_datetime(conference.start_dt, tz)
-    place = f", tại {_nfc(conference.venue)}" if conference.venue else ""
-    plan = _plan_sentence(conference)
-    lead = f"{plan}, vào" if plan else "Vào"
-    first = (
-        f"{lead} hồi {when}{place}, Ủy ban nhân dân {ward.full_name} tổ chức "
-        f"{_subject(conference)}."
-    )
-    second = "Hội nghị nghe tuyên bố lý do, giới thiệu đại biểu."
+    when = vn_datetime(conference.start_dt, ward.timezone)
+    first = _opening(conference, "minutes", when=when)
+    second = _text("defaults.minutes.introduction")
     if conference.chair:
-        second += (
-            f" Đồng chí {_nfc(conference.chair.label)} phát biểu khai mạc, nêu mục đích của hội "
-            f"nghị: tăng cường trách nhiệm của Chủ tịch UBND {ward.kind.word} trong công tác cải "
-            "cách thủ tục hành chính, bảo đảm quyền và lợi ích hợp pháp của tổ chức, công dân "
-            "trên địa bàn."
+        second += " " + _text(
+            "defaults.minutes.chair_opens",
+            chair=_nfc(conference.chair.label),
+            ward_word=ward.kind.word,
         )
     return f"{first}\n{second}"
 
 
 def _default_report_summary(conference: Conference) -> str:
-    period = f" {_nfc(conference.reporting_period)}" if conference.reporting_period else ""
-    presenter = (
-        f"Đồng chí {_nfc(conference.reporter.label)}"
-        if conference.reporter
-        else "Đại diện lãnh đạo UBND"
-    )
-    text = (
-        f"{presenter} trình bày báo cáo kết quả công tác cải cách thủ tục hành chính{period}, "
-        "kết quả tiếp nhận, giải quyết thủ tục hành chính trên địa bàn và những nhiệm vụ trọng "
-        "tâm thời gian tới."
-    )
+    if conference.reporter:
+        presenter = _text("defaults.minutes.presenter", reporter=_nfc(conference.reporter.label))
+    else:
+        presenter = _text("defaults.minutes.no_presenter")
+    text = _text("defaults.minutes.report", presenter=presenter, period=_period(conference))
     figures = _figures(conference)
     if figures is None:
         return text
-    sentence = (
-        f"Trong kỳ, Bộ phận một cửa tiếp nhận {_count(figures['received'])} hồ sơ, trong đó "
-        f"{_count(figures['received_online'])} hồ sơ trực tuyến ({figures['online_share']}); "
-        f"đã giải quyết {_count(figures['resolved'])} hồ sơ, trong đó "
-        f"{_count(figures['resolved_in_time'])} hồ sơ trước hạn và đúng hạn "
-        f"({figures['on_time_resolved']}); {_count(figures['pending_within'])} hồ sơ đang trong "
-        "hạn giải quyết; "
-    )
     if figures["overdue"]:
-        sentence += f"{_count(figures['overdue'])} hồ sơ quá hạn."
+        overdue = _text("defaults.minutes.overdue", overdue=_count(figures["overdue"]))
     else:
-        sentence += "không có hồ sơ quá hạn."
-    return f"{text}\n{sentence} Số liệu cụ thể như sau:"
+        overdue = _text("defaults.minutes.none_overdue")
+    sentence = _text(
+        "defaults.minutes.figures",
+        received=_count(figures["received"]),
+        received_online=_count(figures["received_online"]),
+        online_share=figures["online_share"],
+        resolved=_count(figures["resolved"]),
+        resolved_in_time=_count(figures["resolved_in_time"]),
+        on_time_resolved=figures["on_time_resolved"],
+        pending_within=_count(figures["pending_within"]),
+        overdue_part=overdue,
+    )
+    return f"{text}\n{sentence}"
 
 
 def _default_opening_tb(conference: Conference) -> str:
     ward = conference.ward
-    tz = ward.timezone
-    day = short_date(to_local(conference.start_dt, tz).date())
-    place = f", tại {_nfc(conference.venue)}" if conference.venue else ""
-    plan = _plan_sentence(conference)
-    lead = f"{plan}, ngày" if plan else "Ngày"
-    text = f"{lead} {day}{place}, Ủy ban nhân dân {ward.full_name} tổ chức {_subject(conference)}."
+    day = short_date(to_local(conference.start_dt, ward.timezone).date())
+    text = _opening(conference, "notice", day=day)
     if conference.chair:
-        text += f" Đồng chí {_nfc(conference.chair.label)} chủ trì hội nghị."
+        text += _text("defaults.notice.chair", chair=_nfc(conference.chair.label))
     present = count_attendance(conference, locale=LOCALE).total.present
     if present:
-        text += (
-            f" Dự hội nghị có {_count(present)} đại biểu và Nhân dân, doanh nghiệp trên địa bàn."
-        )
+        text += _text("defaults.notice.present", present=_count(present))
     turns = len(_turns(conference))
-    office = _chair_role(conference) or f"Chủ tịch UBND {ward.kind.word}"
-    period = f" {_nfc(conference.reporting_period)}" if conference.reporting_period else ""
-    heard = f"Sau khi nghe báo cáo kết quả công tác cải cách thủ tục hành chính{period}"
+    values = {"period": _period(conference), "office": _office(conference)}
     if turns:
-        heard += f" và {turns} lượt ý kiến phát biểu của các đại biểu"
-    return f"{text}\n{heard}, {office} kết luận như sau:"
+        heard = _text("defaults.notice.heard_turns", turns=turns, **values)
+    else:
+        heard = _text("defaults.notice.heard", **values)
+    return f"{text}\n{heard}"
 
 
 def default_recipients(conference: Conference, doc_type) -> list[str]:
     """The usual "Nơi nhận" of a ward's BB or TB: report upwards, the ward's bodies, the file."""
     ward = conference.ward
-    word = ward.kind.word
     upper = _nfc(ward.parent_agency)
-    upper = f"{upper} (để báo cáo)" if upper else "UBND quận (thành phố) (để báo cáo)"
-    lines = [upper, f"Thường trực Đảng ủy, HĐND {word}", f"Ủy ban MTTQ {word}"]
-    if _doc_type(doc_type) is DocumentType.NOTICE:
-        lines += [
-            "Các đơn vị, công chức được giao nhiệm vụ",
-            "Các tổ dân phố (để thông báo đến Nhân dân)",
-        ]
+    if upper:
+        first = _text("defaults.recipients.superior", agency=upper)
     else:
-        lines.append("Các tổ dân phố")
-    lines.append("Lưu: VT, Hồ sơ")
-    return lines
+        first = _text("defaults.recipients.no_superior")
+    kind = "notice" if _doc_type(doc_type) is DocumentType.NOTICE else "minutes"
+    return [first, *_lines(f"defaults.recipients.{kind}", ward_word=ward.kind.word)]
 
 
 def default_texts(conference: Conference, doc_type) -> dict:

@@ -2,14 +2,13 @@
 
 import csv
 from functools import cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).parent / "data"
+from dialogue.content import CONTENT_DIR
 
 
 @cache
 def _read(name: str) -> tuple[dict[str, str], ...]:
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+    with (CONTENT_DIR / name).open(encoding="utf-8", newline="") as handle:
         return tuple(csv.DictReader(handle))
 
 
