@@ -78,9 +78,15 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "MAX_CONTENT_LENGTH": int(env.get("DIALOGUE_MAX_UPLOAD_MB", "12") or 12) * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_LOGIN": env.get("DIALOGUE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Failed sign-ins: per address, loose enough for the desks of one hall behind one
+        # address; per username (from any address), tight enough to stop guessing a password.
+        "RATELIMIT_LOGIN": env.get("DIALOGUE_LOGIN_RATE_LIMIT", "20 per minute;100 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": env.get(
+            "DIALOGUE_LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+        ),
         # Residents' question form: posts per address (a hall's Wi-Fi may put hundreds behind one
-        # address, hence the generous hour), and the least time a person takes to fill it in.
+        # address, hence the generous hour), and the time under which a post is suspect (refused
+        # only if it also carries a web link: a resident may paste a question and send it).
         "RATELIMIT_QUESTIONS": env.get(
             "DIALOGUE_QUESTION_RATE_LIMIT", "10 per minute;100 per hour"
         ),

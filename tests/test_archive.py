@@ -484,7 +484,7 @@ def test_a_cached_page_follows_every_change_it_shows(app, client, ward, closed):
 
     ward.name = "Thạch Bàn Mới"
     db.session.commit()
-    assert "Published minutes of Phường Thạch Bàn Mới" in page_text(client.get(url))
+    assert "Published minutes of phường Thạch Bàn Mới" in page_text(client.get(url))
     c2020.title = "Tên hội nghị đã sửa"
     db.session.commit()
     assert "Tên hội nghị đã sửa" in page_text(client.get(url))
@@ -747,7 +747,7 @@ def test_search_never_shows_or_matches_a_hidden_speaker_name(client, ward, heard
     assert "Turns found: 0" in text
     assert "No published question or answer holds these words." in text
 
-    ward.shows_speaker_names = True
+    ward.names_speakers_in_documents = True
     db.session.commit()
     text = page_text(search(client, ward, "rieng tu"))
     assert "Turns found: 1" in text
@@ -758,7 +758,7 @@ def test_search_never_shows_or_matches_a_hidden_speaker_name(client, ward, heard
 
 
 def test_markup_in_turns_and_in_the_query_is_escaped(client, ward, heard):
-    ward.shows_speaker_names = True
+    ward.names_speakers_in_documents = True
     db.session.commit()
     response = search(client, ward, "thu tuc")
     body = response.get_data(as_text=True)

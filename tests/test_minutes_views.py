@@ -343,11 +343,11 @@ def test_both_published_show_on_the_conference_page_and_the_dashboard(
     client, login, closed, secretary, chair
 ):
     login(chair)
-    page = _text(client.get("/"))
+    page = _text(client.get("/overview"))
     assert "Publication of the minutes" in page and "7 days left" in page
     published(closed, BB, secretary, chair)
     published(closed, TB, secretary, chair)
-    page = _text(client.get("/"))
+    page = _text(client.get("/overview"))
     today = datetime.now(UTC).astimezone(closed.start_local.tzinfo).strftime("%d/%m/%Y")
     assert f"Published on {today}" in page
     page = _text(client.get(f"/conferences/{closed.id}"))
@@ -364,4 +364,4 @@ def test_the_dashboard_counts_the_days_overdue(
     conference.planned_end_dt = conference.end_dt = conference.start_dt + timedelta(hours=3)
     db.session.commit()
     login(secretary)
-    assert "Overdue by 3 days" in _text(client.get("/"))
+    assert "Overdue by 3 days" in _text(client.get("/overview"))

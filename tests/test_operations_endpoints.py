@@ -61,3 +61,28 @@ def test_login_rate_limit_is_shared_through_redis(app_config, _schema, redis_url
             db.session.remove()
             db.engine.dispose()
     assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_the_per_account_limit_is_shared_through_redis(app_config, _schema, redis_url):
+    # Guesses at one account spread over two workers and as many addresses: counted together.
+    prefix = f"dialogue-test-{uuid.uuid4().hex}"
+    config = {
+        **app_config,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "RATELIMIT_LOGIN_ACCOUNT": "3 per minute",
+    }
+    first, second = create_app(dict(config)), create_app(dict(config))
+    statuses = []
+    for n, worker in enumerate((first, second, first, second)):
+        with worker.app_context():
+            response = worker.test_client().post(
+                "/auth/login",
+                data={"username": "chutich", "password": f"doan {n}"},
+                environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+            )
+            statuses.append(response.status_code)
+            db.session.remove()
+            db.engine.dispose()
+    assert statuses == [200, 200, 200, 429]

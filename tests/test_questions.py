@@ -537,13 +537,43 @@ def test_bad_input_gets_a_message_in_place_and_keeps_what_was_typed(
     assert questions_of(announced) == []
 
 
-def test_a_form_sent_too_fast_or_too_late_is_not_taken(client, announced):
+def test_a_question_pasted_and_sent_after_one_second_is_taken(client, announced):
+    # QUESTION_FORM_MIN_SECONDS is 3 here: speed alone is no robot's mark.
+    pasted = issue_stamp(announced.id, now=time.time() - 1)
+    response = client.post(ask_url(announced), data=form(announced, stamp=pasted))
+    assert response.status_code == 302
+    assert [q.question for q in questions_of(announced)] == [form(announced)["question"]]
+    instant = issue_stamp(announced.id)
+    response = client.post(
+        ask_url(announced), data=form(announced, stamp=instant, question="Dán và gửi ngay.")
+    )
+    assert response.status_code == 302
+    assert len(questions_of(announced)) == 2
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"question": "Làm sổ đỏ nhanh, xem https://spam.example/so-do"},
+        {"asker_name": "www.spam.example"},
+    ],
+)
+def test_a_hasty_post_with_a_link_is_taken_for_a_robots(client, announced, fields):
     fresh = issue_stamp(announced.id)
-    response = client.post(ask_url(announced), data=form(announced, stamp=fresh))
+    response = client.post(ask_url(announced), data=form(announced, stamp=fresh, **fields))
     assert response.status_code == 400
     assert "too quickly" in response.text
-    # The stamp is kept: once a person would have had the time, the same form goes through.
+    assert questions_of(announced) == []
+    # The stamp is kept: once a person would have had the time, the same form goes through,
+    # link and all (a resident may cite a page).
     assert f'value="{fresh}"' in response.text
+    later = issue_stamp(announced.id, now=time.time() - 5)
+    response = client.post(ask_url(announced), data=form(announced, stamp=later, **fields))
+    assert response.status_code == 302
+    assert len(questions_of(announced)) == 1
+
+
+def test_a_form_sent_too_late_or_for_another_conference_is_not_taken(client, announced):
     expired = issue_stamp(announced.id, now=time.time() - 2 * 24 * 3600)
     response = client.post(ask_url(announced), data=form(announced, stamp=expired))
     assert "more than a day ago" in response.text

@@ -77,10 +77,11 @@ def test_username_is_case_insensitive(client, make_user):
     ("target", "expected"),
     [
         ("/conferences/", "/conferences/"),
-        ("//evil.example/", "/"),
-        ("https://evil.example/", "/"),
-        ("/\\evil.example", "/"),
-        ("javascript:alert(1)", "/"),
+        # Anything else: the staff overview.
+        ("//evil.example/", "/overview"),
+        ("https://evil.example/", "/overview"),
+        ("/\\evil.example", "/overview"),
+        ("javascript:alert(1)", "/overview"),
     ],
 )
 def test_next_redirects_stay_on_the_site(client, make_user, target, expected):
@@ -227,3 +228,80 @@ def test_login_is_rate_limited_with_a_clear_message(limited_app):
     assert 'role="alert"' in page
     # Reading the page is not limited.
     assert client.get("/auth/login").status_code == 200
+
+
+# -- sign-in limits: per account and per address --------------------------------------------
+
+
+@pytest.fixture
+def sign_in_limits(app_config):
+    """The limits as deployed (their defaults), switched on."""
+    app_config["RATELIMIT_ENABLED"] = True
+    return app_config
+
+
+def _sign_in(client, username, password, address="192.0.2.10"):
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_the_desks_of_one_hall_do_not_lock_each_other_out(sign_in_limits, app, make_user):
+    # Eight desks behind the hall's one address, each with a typo or two before signing in.
+    desks = [make_user() for _ in range(8)]
+    clients = [app.test_client() for _ in desks]
+    for client, user in zip(clients, desks, strict=True):
+        assert _sign_in(client, user.username, "sai mật khẩu").status_code == 200
+        assert _sign_in(client, user.username.upper(), "sai nữa").status_code == 200
+    for client, user in zip(clients, desks, strict=True):
+        assert _sign_in(client, user.username, PASSWORD).status_code == 302
+    # A successful sign-in counts against no limit: the whole morning may sign in and out.
+    morning = app.test_client()
+    for _ in range(30):
+        assert _sign_in(morning, desks[0].username, PASSWORD).status_code == 302
+        morning.post("/auth/logout")
+
+
+def test_guessing_one_accounts_password_is_stopped_from_any_address(sign_in_limits, app, make_user):
+    target, colleague = make_user(), make_user()
+    client = app.test_client()
+    for n in range(5):
+        response = _sign_in(client, target.username, f"đoán {n}", address=f"198.51.100.{n}")
+        assert response.status_code == 200
+    # The sixth guess, from yet another address, is refused, and so is the right password now.
+    response = _sign_in(client, f" {target.username.upper()} ", "đoán 6", address="203.0.113.9")
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page and target.username.upper() in page
+    assert "Quá nhiều" in page or "quá nhiều" in page
+    assert _sign_in(client, target.username, PASSWORD, address="203.0.113.9").status_code == 429
+    # Another account behind the same address is not affected.
+    assert _sign_in(client, colleague.username, PASSWORD, address="198.51.100.1").status_code == 302
+
+
+def test_trying_many_accounts_from_one_address_is_stopped(sign_in_limits, app, make_user):
+    desk = make_user()
+    client = app.test_client()
+    for n in range(20):
+        assert _sign_in(client, f"nguoidung{n}", "mat khau").status_code == 200
+    response = _sign_in(client, "nguoidung20", "mat khau")
+    assert response.status_code == 429
+    assert "kết nối này" in response.get_data(as_text=True)
+    # From this address nobody signs in for now; from another one, everyone still does.
+    assert _sign_in(client, desk.username, PASSWORD).status_code == 429
+    assert _sign_in(client, desk.username, PASSWORD, address="192.0.2.99").status_code == 302
+
+
+def test_the_limit_message_says_how_long_to_wait(sign_in_limits, app, make_user):
+    app.config["RATELIMIT_LOGIN_ACCOUNT"] = "2 per hour"
+    user = make_user()
+    client = app.test_client()
+    client.get("/locale", query_string={"locale": "en", "next": "/auth/login"})
+    for _ in range(2):
+        assert _sign_in(client, user.username, "sai").status_code == 200
+    page = _sign_in(client, user.username, "sai").get_data(as_text=True)
+    assert "Too many wrong passwords for this username. Wait " in page
+    minutes = int(re.search(r"Wait (\d+) minutes?", page).group(1))
+    assert 1 <= minutes <= 60

@@ -422,6 +422,130 @@ def test_units_create_duplicate_and_deactivate(client, as_admin, ward, other_war
     assert f"/admin/reference/units/{unit.id}/edit" in page
 
 
+def _unit(ward, name="Công chức Tư pháp - Hộ tịch"):
+    unit = operations.create_unit(ward, name=name)
+    db.session.commit()
+    return unit
+
+
+def test_an_unused_unit_created_in_the_wrong_ward_is_moved(client, as_admin, ward, other_ward):
+    unit = _unit(ward)
+    page = _text(client.get(f"/admin/reference/units/{unit.id}/edit"))
+    assert "Nothing refers to this unit yet" in page
+    assert f'action="/admin/reference/units/{unit.id}/move"' in page
+    response = client.post(
+        f"/admin/reference/units/{unit.id}/move", data={"ward_id": other_ward.id}
+    )
+    assert response.status_code == 302
+    assert "Unit Công chức Tư pháp - Hộ tịch moved to phường Phúc Lợi." in _text(
+        client.get(response.headers["Location"])
+    )
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).ward_id == other_ward.id
+    [event] = _audit_rows("units", AuditAction.UPDATE, unit.id)
+    assert event.changes["ward_id"] == [ward.id, other_ward.id]
+    # It is listed under its new ward only.
+    assert "Công chức Tư pháp - Hộ tịch" not in _text(client.get("/admin/reference/units"))
+    client.post("/working-ward", data={"ward_id": other_ward.id})
+    assert "Công chức Tư pháp - Hộ tịch" in _text(client.get("/admin/reference/units"))
+
+
+def test_a_unit_is_not_moved_onto_a_namesake_or_nowhere(client, as_admin, ward, other_ward):
+    unit = _unit(ward)
+    _unit(other_ward)
+    url = f"/admin/reference/units/{unit.id}/move"
+    response = client.post(url, data={"ward_id": other_ward.id})
+    assert response.status_code == 400
+    page = _text(response)
+    assert "Phường Phúc Lợi already has a unit named Công chức Tư pháp - Hộ tịch." in page
+    # The unit's own form still shows the unit.
+    assert 'value="Công chức Tư pháp - Hộ tịch"' in page
+    for bad in ("", "abc", str(ward.id)):
+        assert client.post(url, data={"ward_id": bad}).status_code == 400
+    assert client.post(url, data={"ward_id": "999999"}).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).ward_id == ward.id
+    with pytest.raises(ValidationFailed):
+        operations.move_unit(db.session.get(Unit, unit.id), ward)
+
+
+def test_an_unused_unit_is_deleted(client, as_admin, ward):
+    unit = _unit(ward)
+    unit_id = unit.id
+    response = client.post(f"/admin/reference/units/{unit_id}/delete", follow_redirects=True)
+    assert "Unit Công chức Tư pháp - Hộ tịch deleted." in _text(response)
+    db.session.expire_all()
+    assert db.session.get(Unit, unit_id) is None
+    [event] = _audit_rows("units", AuditAction.DELETE, unit_id)
+    assert event.changes["name"] == ["Công chức Tư pháp - Hộ tịch", None]
+
+
+def test_a_unit_in_use_is_neither_moved_nor_deleted(
+    client, as_admin, ward, other_ward, make_conference, make_user
+):
+    from dialogue.conferences.models import ConclusionTask
+    from dialogue.live.models import Turn
+
+    unit = _unit(ward)
+    conference = make_conference()
+    db.session.add_all(
+        [
+            Turn(conference=conference, position=1, question="Hỏi", referral_unit=unit),
+            Turn(conference=conference, position=2, question="Hỏi nữa", referral_unit=unit),
+            ConclusionTask(conference=conference, content="Trả lời", unit=unit),
+        ]
+    )
+    db.session.commit()
+    make_user(Role.RESPONDER, unit=unit)
+    assert operations.unit_uses(unit) == {"turns": 2, "conclusion_tasks": 1, "users": 1}
+    uses = "speaking turns: 2; conclusion tasks: 1; staff accounts: 1"
+    page = _text(client.get(f"/admin/reference/units/{unit.id}/edit"))
+    assert f"This unit is in use ({uses}), so it can no longer be moved or deleted." in page
+    assert "/move" not in page and "/delete" not in page
+    response = client.post(
+        f"/admin/reference/units/{unit.id}/move", data={"ward_id": other_ward.id}
+    )
+    assert response.status_code == 400
+    assert f"Công chức Tư pháp - Hộ tịch is in use ({uses})" in _text(response)
+    assert "Make it inactive instead" in _text(response)
+    response = client.post(f"/admin/reference/units/{unit.id}/delete", follow_redirects=True)
+    assert f"Công chức Tư pháp - Hộ tịch is in use ({uses})" in _text(response)
+    db.session.expire_all()
+    kept = db.session.get(Unit, unit.id)
+    assert kept is not None and kept.ward_id == ward.id
+    assert {t.referral_unit_id for t in db.session.scalars(sa.select(Turn))} == {unit.id}
+    assert _audit_rows("units", AuditAction.DELETE, unit.id) == []
+
+
+def test_the_working_ward_outlasts_the_session(app, client, as_admin, ward, other_ward, login):
+    _group(other_ward, 7, "Tổ dân phố số 7")
+    client.post("/working-ward", data={"ward_id": other_ward.id})
+    client.post("/auth/logout")
+    # Signed in again, on another device: still at work in the ward chosen last.
+    again = app.test_client()
+    again.post("/auth/login", data={"username": "quantri", "password": "correct horse battery"})
+    page = _text(again.get("/admin/reference/groups"))
+    assert "Tổ dân phố số 7" in page
+    assert "Phường Phúc Lợi" in page
+    db.session.expire_all()
+    assert db.session.get(type(as_admin), as_admin.id).working_ward_id == other_ward.id
+
+
+def test_each_administrator_has_a_working_ward_of_their_own(
+    app, client, as_admin, ward, other_ward, make_user
+):
+    client.post("/working-ward", data={"ward_id": other_ward.id})
+    colleague = make_user(Role.ADMINISTRATOR)
+    theirs = app.test_client()
+    theirs.post(
+        "/auth/login", data={"username": colleague.username, "password": "correct horse battery"}
+    )
+    _group(ward, 3, "Tổ dân phố số 3")
+    assert "Tổ dân phố số 3" in _text(theirs.get("/admin/reference/groups"))
+    db.session.expire_all()
+    assert db.session.get(type(as_admin), as_admin.id).working_ward_id == other_ward.id
+
+
 # Procedure areas and delegate categories ---------------------------------------------------
 
 

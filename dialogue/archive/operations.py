@@ -416,6 +416,19 @@ def latest_documents(conference: Conference) -> list[PublishedDocument]:
     return [group.latest for group in conference_documents(conference)]
 
 
+def latest_documents_by_conference(
+    conference_ids: Sequence[int],
+) -> dict[int, list[PublishedDocument]]:
+    """``latest_documents`` of several conferences in one query, by conference id."""
+    by_conference: dict[int, list[PublishedDocument]] = {}
+    for document in _listed_documents(conference_ids):
+        by_conference.setdefault(document.conference_id, []).append(document)
+    return {
+        conference_id: [group.latest for group in _grouped(documents)]
+        for conference_id, documents in by_conference.items()
+    }
+
+
 # -- search and highlighting -----------------------------------------------------------------
 
 
@@ -539,7 +552,7 @@ def _visible_text(turn: Turn) -> str:
     # Only what the results show: the speaker as residents see them (never a hidden name), the
     # procedure area, the question and the answer.
     area = turn.procedure_area
-    parts = (turn.public_speaker, area.name_vi if area else "", turn.question, turn.answer)
+    parts = (turn.document_speaker, area.name_vi if area else "", turn.question, turn.answer)
     return " ".join(fold(part) for part in parts)
 
 
@@ -586,7 +599,7 @@ def search_turns(ward: Ward, query: str, *, page: int = 1) -> SearchResults:
     hits = [
         SearchHit(
             turn=turn,
-            speaker=highlight(turn.public_speaker, words),
+            speaker=highlight(turn.document_speaker, words),
             question=excerpt(turn.question, words),
             answer=excerpt(turn.answer, words) if turn.answer else Markup(""),
             document=documents.get(turn.conference_id),

@@ -1,8 +1,8 @@
 """The public archive of a ward: published minutes and notices, their PDFs, photos, and search.
 
 No page here needs an account, and none shows personal data: a document page shows the HTML
-frozen at publication, exactly as published; search results name speakers as residents may
-see them (``Turn.public_speaker``). A published version never changes, so its PDF is served
+frozen at publication, exactly as published; search results name speakers as the published
+minutes do (``Turn.document_speaker``). A published version never changes, so its PDF is served
 with a long cache lifetime and its SHA-256 as ETag.
 """
 

@@ -78,8 +78,13 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     # Changing it signs the account out everywhere (new password, deactivation).
     login_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=_new_login_token)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The ward an administrator last chose to work in, kept from one sign-in to the next.
+    working_ward_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("wards.id", ondelete="SET NULL"), index=True
+    )
 
-    ward: Mapped[Ward] = relationship()
+    ward: Mapped[Ward] = relationship(foreign_keys="User.ward_id")
+    working_ward: Mapped[Ward | None] = relationship(foreign_keys=[working_ward_id])
     unit: Mapped[Unit | None] = relationship()
 
     # Flask-Login protocol

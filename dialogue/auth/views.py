@@ -1,7 +1,17 @@
-"""Signing in and out, and changing one's password."""
+"""Signing in and out, and changing one's password.
+
+Failed sign-ins are limited twice, as well-kept login systems do: per username, tightly, so
+that nobody guesses one account's password from anywhere; and per address, loosely, so that
+the desks of one hall (one address for all) never lock each other out while a run over many
+usernames from one address is still stopped. A successful sign-in counts against neither.
+"""
+
+import math
+import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from dialogue.auth import operations
@@ -13,8 +23,48 @@ from dialogue.extensions import db, limiter
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _login_limit() -> str:
+ACCOUNT_KEY_PREFIX = "account:"
+
+
+def _address_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _account_key() -> str:
+    """The account tried, as it is found; empty (so not counted) when no username was typed."""
+    username = operations.normalize_username(request.form.get("username", ""))[:60]
+    return f"{ACCOUNT_KEY_PREFIX}{username}" if username else ""
+
+
+def _sign_in_failed(response) -> bool:
+    return g.get("sign_in_failed", False)
+
+
+def _limit_message() -> str:
+    """Say which limit stopped the attempt and how long to wait, in whole minutes."""
+    breached = limiter.current_limit
+    minutes = 1
+    if breached is not None:
+        minutes = max(1, math.ceil((breached.window.reset_time - time.time()) / 60))
+    if breached is not None and any(
+        str(arg).startswith(ACCOUNT_KEY_PREFIX) for arg in breached.request_args
+    ):
+        return ngettext(
+            "Too many wrong passwords for this username. Wait %(num)s minute, then try again, "
+            "or ask an administrator to set a new password.",
+            "Too many wrong passwords for this username. Wait %(num)s minutes, then try again, "
+            "or ask an administrator to set a new password.",
+            minutes,
+        )
+    return ngettext(
+        "Too many failed sign-ins from this connection. Wait %(num)s minute, then try again.",
+        "Too many failed sign-ins from this connection. Wait %(num)s minutes, then try again.",
+        minutes,
+    )
 
 
 def _render_login(form: LoginForm, status: int = 200):
@@ -28,7 +78,7 @@ def _prepare_rate_limit_message():
         def handler(message):
             form = LoginForm()
             form.password.data = ""
-            form.form_errors.append(message)
+            form.form_errors.append(_limit_message())
             return _render_login(form, 429)
 
         g.rate_limit_handler = handler
@@ -36,7 +86,8 @@ def _prepare_rate_limit_message():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_sign_in_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -44,6 +95,7 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.username.data, form.password.data)
         if user is None:
+            g.sign_in_failed = True
             form.form_errors.append(_("The username or the password is wrong."))
             return _render_login(form)
         login_user(user, remember=form.remember.data)

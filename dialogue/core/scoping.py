@@ -1,18 +1,17 @@
 """Ward scoping, decided in this one place: every query for ward data goes through it.
 
 Staff work in their own ward. An administrator can see every ward and chooses the ward
-they are working in; lists show that ward, single records of any ward are reachable.
+they are working in (kept on their account, so it outlasts the session); lists show that
+ward, single records of any ward are reachable.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, session
+from flask import abort, g
 from flask_login import current_user
 
 from dialogue.extensions import db
-
-WORKING_WARD_KEY = "working_ward_id"
 
 
 def current_ward():
@@ -24,8 +23,8 @@ def current_ward():
     ward = None
     if current_user.is_authenticated:
         ward_id = current_user.ward_id
-        if current_user.is_admin and session.get(WORKING_WARD_KEY):
-            ward_id = session[WORKING_WARD_KEY]
+        if current_user.is_admin and current_user.working_ward_id:
+            ward_id = current_user.working_ward_id
         ward = db.session.get(Ward, ward_id)
         if ward is None:
             ward = db.session.get(Ward, current_user.ward_id)
@@ -33,8 +32,10 @@ def current_ward():
     return ward
 
 
-def set_working_ward(ward) -> None:
-    session[WORKING_WARD_KEY] = ward.id
+def set_working_ward(user, ward) -> None:
+    """Make ``ward`` the working ward of administrator ``user``, from now on and at every sign-in."""
+    user.working_ward_id = ward.id
+    db.session.flush()
     g.pop("current_ward", None)
 
 

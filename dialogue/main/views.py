@@ -1,4 +1,4 @@
-"""The start page, language choice, the administrator's working ward, and the health check."""
+"""The public home, the staff overview, language choice, the working ward, the health check."""
 
 import sqlalchemy as sa
 from flask import (
@@ -14,12 +14,13 @@ from flask import (
 )
 from flask_login import current_user
 
-from dialogue.auth.access import admin_required, public
+from dialogue.auth.access import admin_required, login_required, public
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_ward
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db
 from dialogue.main.navigation import navigation_for
+from dialogue.public import operations as public_operations
 from dialogue.wards.models import Ward
 from dialogue.web import LOCALE_KEY
 
@@ -33,9 +34,22 @@ def _navigation():
 
 @bp.route("/")
 @public
+def home():
+    # The same page for every visitor (a GET search, no per-visitor token, no cookie), so
+    # that it may be kept by any cache; signed-in staff find their overview in the menu.
+    query = request.args.get("q", "").strip()[: public_operations.WARD_QUERY_MAX_CHARS]
+    page = public_operations.find_wards(query, page=request.args.get("page", 1, type=int))
+    return render_template(
+        "main/home.html",
+        query=query,
+        page=page,
+        coming=public_operations.next_conferences([ward.id for ward in page.items]),
+    )
+
+
+@bp.route("/overview")
+@login_required
 def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
     conferences = db.session.scalars(
         scoped_select(Conference)
         .where(Conference.status != ConferenceStatus.CANCELLED)
@@ -70,7 +84,7 @@ def set_locale():
     if locale in current_app.config["DIALOGUE_LOCALES"]:
         session[LOCALE_KEY] = locale
     target = request.args.get("next", "")
-    return redirect(target if is_safe_next(target) else url_for("main.index"))
+    return redirect(target if is_safe_next(target) else url_for("main.home"))
 
 
 @bp.route("/working-ward", methods=["POST"])
@@ -80,7 +94,8 @@ def set_ward():
     if ward_id is None:
         abort(400)
     ward = get_scoped_or_404(Ward, ward_id)
-    set_working_ward(ward)
+    set_working_ward(current_user, ward)
+    db.session.commit()
     target = request.form.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 

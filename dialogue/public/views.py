@@ -6,8 +6,6 @@ name and title under which they chair or report, never with a phone number or an
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
@@ -15,16 +13,13 @@ from dialogue.auth.access import public
 from dialogue.conferences.calendar import CONTENT_TYPE, conference_ics
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import vn_date, vn_time
-from dialogue.core.db import utcnow
 from dialogue.documents.pdf import render_pdf
 from dialogue.extensions import db, limiter
+from dialogue.public import operations
 from dialogue.wards.models import Ward
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
-# Shown on the ward's page: what is coming, and what happened lately.
-RECENT_DAYS = 365
-RECENT_LIMIT = 10
 # Rendering a PDF costs far more than a page, and anyone may ask: keep one address from hogging it.
 PDF_RATE_LIMIT = "20 per minute"
 
@@ -71,34 +66,12 @@ def _notice_url(conference: Conference, **kwargs) -> str:
 @public
 def ward_index(ward_slug: str):
     ward = _ward_or_404(ward_slug)
-    visible = (
-        Conference.ward_id == ward.id,
-        sa.or_(
-            Conference.status.not_in([ConferenceStatus.DRAFT, ConferenceStatus.CANCELLED]),
-            sa.and_(
-                Conference.status == ConferenceStatus.CANCELLED,
-                Conference.announced_dt.is_not(None),
-            ),
-        ),
-    )
-    today_start = utcnow() - timedelta(hours=12)
-    upcoming = db.session.scalars(
-        sa.select(Conference)
-        .where(*visible, Conference.start_dt >= today_start)
-        .order_by(Conference.start_dt)
-    ).all()
-    recent = db.session.scalars(
-        sa.select(Conference)
-        .where(
-            *visible,
-            Conference.start_dt < today_start,
-            Conference.start_dt >= utcnow() - timedelta(days=RECENT_DAYS),
-        )
-        .order_by(Conference.start_dt.desc())
-        .limit(RECENT_LIMIT)
-    ).all()
     return render_template(
-        "public/ward_index.html", ward=ward, upcoming=upcoming, recent=recent, when=when
+        "public/ward_index.html",
+        ward=ward,
+        upcoming=operations.coming_conferences(ward),
+        past=operations.past_conferences(ward),
+        when=when,
     )
 
 
@@ -131,9 +104,10 @@ def conference_notice_pdf(ward_slug: str, conference_id: int):
         when=when(conference),
         # Left blank for the clerk: a page anyone may print must not take a number of the register.
         number="\u00a0" * 8 + f"/TB-{ward.issuer_code}",
-        place_date=vn_date(
-            conference.announced_dt or utcnow(), place=ward.place_name, tz=ward.timezone
-        ),
+        # The day it was announced; never the day someone happens to print it.
+        place_date=vn_date(conference.announced_dt, place=ward.place_name, tz=ward.timezone)
+        if conference.announced_dt
+        else f"{ward.place_name}, ngày … tháng … năm …",
     )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

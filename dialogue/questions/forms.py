@@ -1,8 +1,10 @@
 """Forms of the residents' question form and of the moderation queue.
 
 The question form carries a signed stamp: when it was given out, for which conference, and a
-random key. A post that comes back faster than a person can type, a day later, or with a stamp
-nobody signed is not taken; the key also makes a double click send one question, not two.
+random key. A post that comes back a day later, or with a stamp nobody signed, is not taken;
+the key also makes a double click send one question, not two. A post that comes back within
+seconds is only suspect: a resident may paste a question and send it at once. It is refused
+only when it also carries a web link, as robots' posts do (``AskForm.looks_automated``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dialogue.questions.operations import (
     MAX_NAME_LENGTH,
     MAX_REASON_LENGTH,
     QuestionData,
+    count_links,
 )
 
 NO_CHOICE = 0
@@ -73,6 +76,9 @@ class Stamp:
     problem: str | None
     # False when the form must get a new stamp (forged, missing or expired).
     reusable: bool
+    # Back sooner than QUESTION_FORM_MIN_SECONDS after the form was given out: a pasted
+    # question, or a robot; the form's other signs decide (``AskForm.looks_automated``).
+    hasty: bool = False
 
 
 def read_stamp(value: str | None, conference_id: int, *, now: float | None = None) -> Stamp:
@@ -102,16 +108,16 @@ def read_stamp(value: str | None, conference_id: int, *, now: float | None = Non
             ),
             reusable=False,
         )
-    if age < current_app.config["QUESTION_FORM_MIN_SECONDS"]:
-        return Stamp(
-            key,
-            _(
-                "Your question was not sent: the form came back too quickly after it was "
-                "opened. Check your question and press Send again."
-            ),
-            reusable=True,
-        )
-    return Stamp(key, None, reusable=True)
+    hasty = age < current_app.config["QUESTION_FORM_MIN_SECONDS"]
+    return Stamp(key, None, reusable=True, hasty=hasty)
+
+
+def hasty_message() -> str:
+    """What a sender is told when a hasty post also looked automated; sent again, it goes."""
+    return _(
+        "Your question was not sent: the form came back too quickly after it was "
+        "opened. Check your question and press Send again."
+    )
 
 
 # -- the residents' form ---------------------------------------------------------------------
@@ -152,6 +158,13 @@ class AskForm(FlaskForm):
     # A trap for robots that fill in every box: hidden from people by the style sheet.
     website = StringField(_l("Leave this box empty"))
     stamp = HiddenField()
+
+    def looks_automated(self) -> bool:
+        """Tell whether what was typed has a robot's mark: a web link in the question or name.
+
+        Alone it refuses nothing (residents may cite a page); with a hasty stamp it does.
+        """
+        return count_links(self.question.data or "") + count_links(self.asker_name.data or "") > 0
 
     def __init__(self, *args, groups, areas, locale: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,9 @@
 """Residents' questions: the public form and private follow page, and the secretaries' queue.
 
 The form is open to anyone, so it defends itself without a third-party captcha: a rate limit
-per address, a trap field, a signed stamp that must be a few seconds old, a refusal of link
-farms and of the same text sent again. The queue's actions answer JSON to the console's
+per address, a trap field, a signed stamp (a post back within seconds is refused only if it
+also carries a link: a resident who pastes and sends is not a robot), a refusal of link farms
+and of the same text sent again. The queue's actions answer JSON to the console's
 script (``Accept: application/json``) and redirect with a message otherwise.
 """
 
@@ -42,6 +43,7 @@ from dialogue.questions.forms import (
     DecisionForm,
     MergeForm,
     RejectForm,
+    hasty_message,
     issue_stamp,
     read_stamp,
 )
@@ -151,6 +153,8 @@ def ask(ward_slug: str, conference_id: int):
         form.form_errors.append(_("Your question was not sent. Press Send again."))
     elif stamp.problem:
         form.form_errors.append(stamp.problem)
+    elif stamp.hasty and form.looks_automated():
+        form.form_errors.append(hasty_message())
     if not valid or form.form_errors:
         _refresh_stamp(form, conference)
         return _render_ask(conference, form, status=400)

@@ -104,10 +104,17 @@ class CreateWardForm(WardForm):
 
 class EditWardForm(WardForm):
     shows_speaker_names = BooleanField(
-        _l("Show speakers' names to the public"),
+        _l("Show speakers' names on screens"),
         description=_l(
             "On the projector and residents' phones. Unticked, a speaker is shown as "
             "“Công dân tổ dân phố số 9”."
+        ),
+    )
+    names_speakers_in_documents = BooleanField(
+        _l("Name speakers in the minutes"),
+        description=_l(
+            "In the minutes and the conclusion notice, and so in their published copies and the "
+            "public archive. Unticked, they say “Công dân tổ dân phố số 9”."
         ),
     )
     is_active = BooleanField(
@@ -170,6 +177,18 @@ class EditUnitForm(UnitForm):
     is_active = BooleanField(
         _l("Active"), description=_l("Inactive units are no longer offered in lists.")
     )
+
+
+class MoveUnitForm(FlaskForm):
+    ward_id = SelectField(
+        _l("Move to the ward"),
+        coerce=int,
+        invalid_value_message=_l("Choose a ward from the list."),
+    )
+
+    def __init__(self, *args, wards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ward_id.choices = [SelectChoice(ward.id, ward.display_name) for ward in wards]
 
 
 # Procedure areas and delegate categories --------------------------------------------------

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialogue.core.db import TimestampMixin, TitledEnum, enum_column
+from dialogue.core.search import SearchableMixin
 from dialogue.extensions import db
 
 if TYPE_CHECKING:
@@ -36,9 +37,12 @@ class WardKind(TitledEnum):
         ]
 
 
-class Ward(TimestampMixin, db.Model):
+class Ward(SearchableMixin, TimestampMixin, db.Model):
     __tablename__ = "wards"
     __audited__ = True
+    # Residents find their ward on the public home by name, kind or province, accents or not;
+    # the name comes first, so that lists sorted by this text are in alphabetical order.
+    __searchable__ = ("name", "province", "full_name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -57,6 +61,9 @@ class Ward(TimestampMixin, db.Model):
     # Residents' pages and documents name speakers only when the ward chooses so; otherwise
     # a turn reads "Công dân tổ dân phố số 9".
     shows_speaker_names: Mapped[bool] = mapped_column(default=False)
+    # The same choice for the minutes and the conclusion notice (and so their published copies):
+    # a ward may name speakers in its official record while screens keep them anonymous.
+    names_speakers_in_documents: Mapped[bool] = mapped_column(default=False)
 
     residential_groups: Mapped[list[ResidentialGroup]] = relationship(
         back_populates="ward",
@@ -84,18 +91,24 @@ class Ward(TimestampMixin, db.Model):
     )
 
     @property
+    def _kind_word(self) -> str:
+        # A new ward has no kind until the column default applies at the INSERT; its search
+        # text is made before that, at the flush.
+        return (self.kind or WardKind.WARD).word
+
+    @property
     def full_name(self) -> str:
         """The ward's name with its kind, as in a sentence: "phường Thạch Bàn"."""
-        return f"{self.kind.word} {self.name}"
+        return f"{self._kind_word} {self.name}"
 
     @property
     def display_name(self) -> str:
-        return f"{self.kind.word.capitalize()} {self.name}"
+        return f"{self._kind_word.capitalize()} {self.name}"
 
     @property
     def agency_lines(self) -> list[str]:
         """The issuing agency as the header of an official document writes it."""
-        return ["ỦY BAN NHÂN DÂN", f"{self.kind.word} {self.name}".upper()]
+        return ["ỦY BAN NHÂN DÂN", f"{self._kind_word} {self.name}".upper()]
 
     def __repr__(self) -> str:
         return f"<Ward {self.id} {self.display_name}>"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from dialogue.core.text import normalize_text
 from dialogue.errors import ValidationFailed
@@ -114,6 +115,7 @@ def update_ward(
     address: str = "",
     is_active: bool = True,
     shows_speaker_names: bool | None = None,
+    names_speakers_in_documents: bool | None = None,
 ) -> None:
     """Change a ward's details; a ward is deactivated, never deleted."""
     slug = _normalize_slug(slug)
@@ -130,6 +132,8 @@ def update_ward(
     ward.is_active = is_active
     if shows_speaker_names is not None:
         ward.shows_speaker_names = shows_speaker_names
+    if names_speakers_in_documents is not None:
+        ward.names_speakers_in_documents = names_speakers_in_documents
     db.session.flush()
 
 
@@ -271,6 +275,81 @@ def update_unit(
     unit.short_name = normalize_text(short_name)
     unit.head_name = normalize_text(head_name)
     unit.is_active = is_active
+    db.session.flush()
+
+
+# A unit is referred to by turns, tasks, accounts, and whatever comes later: every foreign key
+# to it counts. These name the usual ones; any other is "other records".
+UNIT_USE_LABELS = {
+    "turns": _l("speaking turns"),
+    "conclusion_tasks": _l("conclusion tasks"),
+    "users": _l("staff accounts"),
+}
+
+
+def unit_uses(unit: Unit) -> dict[str, int]:
+    """How many rows of each table refer to ``unit``, by table name; empty when it is unused."""
+    uses = {}
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name != Unit.__tablename__:
+                continue
+            count = db.session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(key.parent == unit.id)
+            )
+            if count:
+                uses[table.name] = uses.get(table.name, 0) + count
+    return uses
+
+
+def describe_unit_uses(uses: dict[str, int]) -> str:
+    """What refers to a unit, as a user reads it: "speaking turns: 3; staff accounts: 1"."""
+    order = list(UNIT_USE_LABELS)
+    counts: dict[str, int] = {}
+    for table in sorted(uses, key=lambda name: order.index(name) if name in order else len(order)):
+        label = str(UNIT_USE_LABELS.get(table, _l("other records")))
+        counts[label] = counts.get(label, 0) + uses[table]
+    return "; ".join(f"{label}: {count}" for label, count in counts.items())
+
+
+def _check_unit_unused(unit: Unit) -> None:
+    # The row lock makes a turn or task saved at the same moment wait, then find the unit
+    # moved, or fail on a deleted one, rather than be emptied of its unit unseen.
+    db.session.execute(sa.select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    uses = unit_uses(unit)
+    if uses:
+        raise ValidationFailed(
+            _(
+                "%(name)s is in use (%(uses)s), so it can no longer be moved or deleted. "
+                "Make it inactive instead: it then stays on past records and is no longer offered.",
+                name=unit.name,
+                uses=describe_unit_uses(uses),
+            )
+        )
+
+
+def move_unit(unit: Unit, ward: Ward) -> None:
+    """Move a unit created in the wrong ward to ``ward``; only while nothing refers to it."""
+    if ward.id == unit.ward_id:
+        raise ValidationFailed(_("The unit already belongs to this ward."), field="ward_id")
+    _check_unit_unused(unit)
+    if _is_taken(Unit, ward, Unit.name, unit.name, exclude=unit):
+        raise ValidationFailed(
+            _(
+                "%(ward)s already has a unit named %(name)s. Rename one of them first.",
+                ward=ward.display_name,
+                name=unit.name,
+            ),
+            field="ward_id",
+        )
+    unit.ward = ward
+    db.session.flush()
+
+
+def delete_unit(unit: Unit) -> None:
+    """Delete a unit; only while nothing refers to it (a unit in use is made inactive instead)."""
+    _check_unit_unused(unit)
+    db.session.delete(unit)
     db.session.flush()
 
 

@@ -23,6 +23,7 @@ from dialogue.wards.forms import (
     EditUnitForm,
     EditWardForm,
     GenerateResidentialGroupsForm,
+    MoveUnitForm,
     ResidentialGroupForm,
 )
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
@@ -235,6 +236,30 @@ def create_unit():
     return render_template("wards/create_unit.html", form=form)
 
 
+def _move_unit_form(unit: Unit, **kwargs) -> MoveUnitForm:
+    wards = db.session.scalars(
+        sa.select(Ward)
+        .where(Ward.id != unit.ward_id)
+        .order_by(Ward.is_active.desc(), Ward.search_text, Ward.id)
+    ).all()
+    return MoveUnitForm(wards=wards, **kwargs)
+
+
+def _render_edit_unit(unit: Unit, *, form=None, move_form=None, status: int = 200):
+    """The unit's page: its form, and moving or deleting it; the form not posted shows the unit."""
+    if form is None:
+        form = EditUnitForm(obj=unit, formdata=None)
+    if move_form is None:
+        move_form = _move_unit_form(unit, formdata=None)
+    return render_template(
+        "wards/edit_unit.html",
+        unit=unit,
+        form=form,
+        move_form=move_form,
+        uses=operations.describe_unit_uses(operations.unit_uses(unit)),
+    ), status
+
+
 @bp.route("/reference/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_unit(unit_id: int):
@@ -249,7 +274,44 @@ def edit_unit(unit_id: int):
             db.session.commit()
             flash(_("Unit %(name)s saved.", name=unit.name), "success")
             return redirect(url_for(".units"))
-    return render_template("wards/edit_unit.html", form=form, unit=unit)
+    return _render_edit_unit(unit, form=form)
+
+
+@bp.route("/reference/units/<int:unit_id>/move", methods=["POST"])
+@admin_required
+def move_unit(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id)
+    form = _move_unit_form(unit)
+    if form.validate_on_submit():
+        ward = get_scoped_or_404(Ward, form.ward_id.data)
+        try:
+            operations.move_unit(unit, ward)
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("Unit %(name)s moved to %(ward)s.", name=unit.name, ward=ward.full_name),
+                "success",
+            )
+            return redirect(url_for(".units"))
+    return _render_edit_unit(unit, move_form=form, status=400)
+
+
+@bp.route("/reference/units/<int:unit_id>/delete", methods=["POST"])
+@admin_required
+def delete_unit(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id)
+    name = unit.name
+    try:
+        operations.delete_unit(unit)
+    except DialogueError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".edit_unit", unit_id=unit_id))
+    db.session.commit()
+    flash(_("Unit %(name)s deleted.", name=name), "success")
+    return redirect(url_for(".units"))
 
 
 # Procedure areas

@@ -161,7 +161,7 @@ def test_a_secretary_moderates_the_queue_without_reloading(page, live_server, ha
     page.fill("#username", secretary.username)
     page.fill("#password", PASSWORD)
     page.locator("form[action='/auth/login'] button[type=submit]").click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/overview")
 
     page.goto(f"{live_server}/conferences/{conference.id}/questions/")
     items = page.locator(".mq-list .mq-item")
