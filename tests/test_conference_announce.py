@@ -224,17 +224,21 @@ def test_status_actions_walk_the_life_cycle(client, organiser, conference_in):
     assert client.post(f"{base}/announce").status_code == 302
     assert reload(conference).status is ConferenceStatus.ANNOUNCED
     hub = client.get(base).text
-    assert f'action="{base}/start"' in hub
+    # Ten days early, starting goes through a page that asks first.
+    assert f'href="{base}/start"' in hub
     assert f'action="{base}/draft"' in hub
 
     client.post(f"{base}/draft")
     assert reload(conference).status is ConferenceStatus.DRAFT
     client.post(f"{base}/announce")
-    client.post(f"{base}/start")
+    asked = client.post(f"{base}/start")
+    assert asked.status_code == 200 and 'name="confirm_early"' in asked.text
+    assert reload(conference).status is ConferenceStatus.ANNOUNCED
+    client.post(f"{base}/start", data={"confirm_early": "y"})
     assert reload(conference).status is ConferenceStatus.IN_PROGRESS
     assert f'href="{base}/close"' in client.get(base).text
-    # Closing records the end, which must follow the start: the session is held an hour ago.
-    reload(conference).start_dt = datetime.now(UTC) - timedelta(hours=1)
+    # Closing records the end, which must follow the start: the session began an hour ago.
+    reload(conference).started_dt = datetime.now(UTC) - timedelta(hours=1)
     end = to_local(datetime.now(UTC), conference.ward.timezone)
     client.post(
         f"{base}/close",

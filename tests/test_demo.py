@@ -281,7 +281,7 @@ def test_the_ten_turns_of_2020(demo):
     assert sum(1 for t in others if t.procedure_area.group_vi == "Chính sách xã hội") >= 3
     answerers = {t.answerer_attendee.person.title for t in turns}
     assert "Phó Bí thư Đảng ủy, Chủ tịch UBND phường" in answerers
-    assert "Phó Chủ tịch UBND phường, Trưởng Bộ phận một cửa" in answerers
+    assert "Phó Chủ tịch UBND phường, Trưởng Bộ phận Một cửa" in answerers
     assert {"Công chức Tư pháp - Hộ tịch", "Công chức Địa chính - Xây dựng"} <= answerers
     # Residents see where a speaker lives, not who they are.
     assert {t.public_speaker for t in group_9} == {"Công dân tổ dân phố số 9"}

@@ -434,24 +434,16 @@ def test_docx_minutes_follow_the_records(app, ward, records):
     assert texts[texts.index("BIÊN BẢN") + 1] == records["conference"].subject
     assert "DỰ THẢO" in texts  # no number yet
 
-    # Turns grouped by area in the ward's order of areas (Hộ tịch before Đất đai), numbered
-    # in that order; speakers as the published BB shows them (this ward shows no names).
+    # Turns in speaking order by default (the minutes follow the course of the meeting), each
+    # naming its area; speakers as the published BB shows them (this ward shows no names).
     speakers = [t for t in texts if t.startswith("Ý kiến ")]
     assert speakers == [
-        "Ý kiến 1. Đại diện Công ty TNHH Bình Minh:",
-        "Ý kiến 2. Công dân tổ dân phố số 9:",
-        "Ý kiến 3. Công dân tổ dân phố số 9:",
+        "Ý kiến 1. Công dân tổ dân phố số 9, lĩnh vực Đất đai:",
+        "Ý kiến 2. Công dân tổ dân phố số 9, lĩnh vực Đất đai:",
+        "Ý kiến 3. Đại diện Công ty TNHH Bình Minh, lĩnh vực Hộ tịch:",
     ]
-    order = [
-        texts.index("Lĩnh vực Hộ tịch (HT)"),
-        texts.index(speakers[0]),
-        texts.index("Lĩnh vực Đất đai (DD)"),
-        texts.index(speakers[1]),
-        texts.index(speakers[2]),
-    ]
-    assert order == sorted(order)
-    assert texts[texts.index(speakers[1]) + 1] == records["turns"][0].question
-    assert texts[texts.index(speakers[2]) + 1] == records["turns"][2].question
+    assert texts[texts.index(speakers[0]) + 1] == records["turns"][0].question
+    assert texts[texts.index(speakers[1]) + 1] == records["turns"][2].question
     assert "Chưa ghi nhận nội dung trả lời." in texts
     assert (
         "Hoàng Thị Q - Công chức Địa chính - Xây dựng trả lời: Hồ sơ đã chuyển Văn phòng đăng "
@@ -645,3 +637,36 @@ def test_the_conference_page_links_the_exports_for_staff_only(app, client, login
     login(staff[Role.RESPONDER])
     page = client.get(f"/conferences/{conference.id}").get_data(as_text=True)
     assert "/exports/" not in page
+
+
+# -- for Vietnamese Excel ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["+84 912 345 678", "- Đề nghị công khai: thời hạn giải quyết"])
+def test_ordinary_text_with_a_sign_is_written_as_typed(app, records, text):
+    _add_turn(records, text, speaker_name=text)
+    row = _csv_rows(exports.turns_csv(records["conference"]))[-1]
+    assert row[1] == text and row[5] == text
+    sheet = _workbook(exports.turns_xlsx(records["conference"]))
+    cell = sheet.cell(row=sheet.max_row, column=6)
+    assert cell.value == text and cell.data_type == "s" and not cell.quotePrefix
+
+
+def test_a_semicolon_csv_for_excel_with_vietnamese_settings(app, client, login, records, staff):
+    login(staff[Role.SECRETARY])
+    response = _get(client, records["conference"], "turns.csv", sep="semicolon")
+    # One charset in the header, whatever the separator.
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.data.decode("utf-8-sig")
+    header = text.split("\r\n", 1)[0]
+    assert header.startswith("STT;Người phát biểu;")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows == _csv_rows(exports.turns_csv(records["conference"]))
+    page = client.get(f"/conferences/{records['conference'].id}").text
+    assert "sep=semicolon" in page
+
+
+def test_the_workbook_prints_to_the_width_of_the_page(app, records):
+    sheet = _workbook(exports.turns_xlsx(records["conference"]))
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)

@@ -26,7 +26,7 @@ from dialogue.extensions import db
 from dialogue.invitations import letters, operations
 from dialogue.wards.models import ResidentialGroup
 
-ISSUED_ON = date(2020, 6, 23)
+ISSUED_ON = date(2048, 6, 23)
 NAMES = ("Nguyễn Thị Ánh Tuyết", "Đặng Văn Hưởng", "Trần Thị Bích Ngọc")
 
 
@@ -43,22 +43,22 @@ def conference(ward, make_conference, make_person):
     db.session.add(group)
     db.session.commit()
     conference = make_conference(
-        title="Hội nghị đối thoại năm 2020",
+        title="Hội nghị đối thoại năm 2048",
         subject=(
             "Hội nghị đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp "
-            "về cải cách thủ tục hành chính năm 2020"
+            "về cải cách thủ tục hành chính năm 2048"
         ),
         plan_number="39/KH-UBND",
-        plan_date=date(2020, 2, 7),
-        reporting_period="6 tháng đầu năm 2020",
-        start_dt=datetime(2020, 6, 30, 1, 0, tzinfo=UTC),  # 8:00 in Hà Nội, a Tuesday
-        planned_end_dt=datetime(2020, 6, 30, 4, 0, tzinfo=UTC),
+        plan_date=date(2048, 2, 7),
+        reporting_period="6 tháng đầu năm 2048",
+        start_dt=datetime(2048, 6, 30, 1, 0, tzinfo=UTC),  # 8:00 in Hà Nội, a Tuesday to come
+        planned_end_dt=datetime(2048, 6, 30, 4, 0, tzinfo=UTC),
         venue="Hội trường UBND phường Thạch Bàn",
         chair=chair,
     )
     conference.agenda_items.extend(
         [
-            AgendaItem(title="Báo cáo kết quả cải cách thủ tục hành chính 6 tháng đầu năm 2020"),
+            AgendaItem(title="Báo cáo kết quả cải cách thủ tục hành chính 6 tháng đầu năm 2048"),
             AgendaItem(title="Đối thoại với Nhân dân, doanh nghiệp."),
             AgendaItem(title="Chủ tịch UBND phường kết luận"),
         ]
@@ -128,20 +128,20 @@ def test_one_letter_a_page_in_the_decree_layout(app, ward, conference):
             assert "Độc lập - Tự do - Hạnh phúc" in text
             assert "ỦY BAN NHÂN DÂN" in text and "PHƯỜNG THẠCH BÀN" in text
             assert "Số: 01/GM-UBND" in text
-            assert "Thạch Bàn, ngày 23 tháng 6 năm 2020" in text
+            assert "Thạch Bàn, ngày 23 tháng 6 năm 2048" in text
             assert "GIẤY MỜI" in text
             assert (
                 "Dự Hội nghị đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp "
-                "về cải cách thủ tục hành chính năm 2020" in flat
+                "về cải cách thủ tục hành chính năm 2048" in flat
             )
             assert f"Kính gửi: Ông/Bà {attendee.full_name}" in flat
             assert (
-                "Thực hiện Kế hoạch số 39/KH-UBND ngày 07/02/2020 của UBND phường Thạch Bàn" in flat
+                "Thực hiện Kế hoạch số 39/KH-UBND ngày 07/02/2048 của UBND phường Thạch Bàn" in flat
             )
-            assert "8 giờ 00 phút, ngày 30 tháng 6 năm 2020 (thứ Ba)" in flat
+            assert "8 giờ 00 phút, ngày 30 tháng 6 năm 2048 (thứ Ba)" in flat
             assert "Địa điểm: Hội trường UBND phường Thạch Bàn" in flat
             assert (
-                "Nội dung: + Báo cáo kết quả cải cách thủ tục hành chính 6 tháng đầu năm 2020; "
+                "Nội dung: + Báo cáo kết quả cải cách thủ tục hành chính 6 tháng đầu năm 2048; "
                 "+ Đối thoại với Nhân dân, doanh nghiệp; "
                 "+ Chủ tịch UBND phường kết luận." in flat
             )

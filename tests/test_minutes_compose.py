@@ -26,6 +26,10 @@ SUBJECT = (
     "Hội nghị đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp "
     "về cải cách thủ tục hành chính 6 tháng đầu năm 2020"
 )
+# The subject under the title never breaks inside "6 tháng"; inside a sentence it is not
+# capitalised.
+SUBJECT_LINE = SUBJECT.replace("6 tháng", "6\u00a0tháng")
+IN_SENTENCE = "h" + SUBJECT[1:]
 QUESTIONS = {
     "land": "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất lần đầu của gia đình tôi đang ở bước nào?",
     "birth": "Có thể đăng ký khai sinh qua dịch vụ công trực tuyến không?",
@@ -231,7 +235,7 @@ def test_a_published_minutes_header_and_frame(records):
         "Độc lập - Tự do - Hạnh phúc",
     )
     assert not context["is_draft"]
-    assert (context["title"], context["subject"]) == ("BIÊN BẢN", SUBJECT)
+    assert (context["title"], context["subject"]) == ("BIÊN BẢN", SUBJECT_LINE)
     assert context["start"] == "8 giờ 00 phút, ngày 30 tháng 6 năm 2020"
     assert context["venue"] == "Hội trường UBND phường Thạch Bàn"
     assert context["closing"] == "Hội nghị kết thúc vào 11 giờ 00 phút cùng ngày./."
@@ -275,7 +279,9 @@ def test_a_draft_has_a_number_placeholder_and_the_notice_its_own_date(records):
     )
     assert published["header"]["place_date"] == "Thạch Bàn, ngày 03 tháng 7 năm 2020"
     assert published["title"] == "THÔNG BÁO"
-    assert published["subject"] == f"Kết luận của Chủ tịch UBND phường tại {SUBJECT}"
+    assert published["subject"] == (
+        f"Kết luận của Chủ tịch UBND phường tại {IN_SENTENCE}".replace("6 tháng", "6\u00a0tháng")
+    )
     assert published["verification"] == {
         "url": "https://example.test/d/abc123",
         "code": "abc123",
@@ -346,14 +352,24 @@ def test_attendance_counts_and_named_leaders(records):
 # -- turns ---------------------------------------------------------------------------------------
 
 
-def test_turns_grouped_by_procedure_area_without_the_withdrawn(records):
+def test_speaking_order_is_the_default(records):
     context = compose.document_context(records.conference, draft_for(records.conference))
+    assert context["turn_order"] == "speaking"
+    [group] = context["turn_groups"]
+    assert [t["number"] for t in group["turns"]] == [1, 2, 3, 4]
+
+
+def test_turns_grouped_by_procedure_area_without_the_withdrawn(records):
+    draft = draft_for(records.conference, turn_order=TurnOrder.BY_AREA)
+    context = compose.document_context(records.conference, draft)
     assert context["turn_order"] == "by_area"
-    # The ward's order of areas (Hộ tịch before Đất đai), turns without an area last.
+    # The ward's order of areas (Hộ tịch before Đất đai), turns without an area last; each
+    # turn keeps its number in the order of speaking, as in the exports and on public pages.
+    # Headings name the area, never its code.
     assert [(g["title"], [t["number"] for t in g["turns"]]) for g in context["turn_groups"]] == [
-        ("Lĩnh vực Hộ tịch (HT)", [1]),
-        ("Lĩnh vực Đất đai (DD)", [2, 3]),
-        ("Lĩnh vực khác", [4]),
+        ("Lĩnh vực Hộ tịch", [2]),
+        ("Lĩnh vực Đất đai", [1, 4]),
+        ("Lĩnh vực khác", [3]),
     ]
     turns = all_turns(context)
     assert [t["question"] for t in turns] == [
@@ -386,8 +402,16 @@ def test_turns_grouped_by_procedure_area_without_the_withdrawn(records):
     )
 
 
-def test_turns_in_speaking_order_and_names_where_the_ward_shows_them(records):
+def test_names_on_screens_stay_out_of_the_documents(records):
     records.ward.shows_speaker_names = True
+    context = compose.document_context(records.conference, draft_for(records.conference))
+    speakers = [t["speaker"] for g in context["turn_groups"] for t in g["turns"]]
+    assert "Đỗ Thị Resident" not in speakers
+    assert "Công dân tổ dân phố số 9" in speakers
+
+
+def test_turns_in_speaking_order_and_names_where_the_ward_shows_them(records):
+    records.ward.names_speakers_in_documents = True
     draft = draft_for(records.conference, turn_order=TurnOrder.SPEAKING)
     context = compose.document_context(records.conference, draft)
     assert context["turn_order"] == "speaking"
@@ -418,7 +442,7 @@ def test_text_is_normalised_to_nfc(records):
     db.session.commit()
     draft = draft_for(records.conference, opening=unicodedata.normalize("NFD", "Đoạn mở đầu"))
     context = compose.document_context(records.conference, draft)
-    assert all_turns(context)[0]["question"] == "Thủ tục hộ tịch ở phường"
+    assert "Thủ tục hộ tịch ở phường" in [turn["question"] for turn in all_turns(context)]
     assert context["opening"] == ["Đoạn mở đầu"]
 
 
@@ -474,6 +498,7 @@ def test_conclusion_tasks_and_referrals(records):
     assert context["referrals"] == [
         {
             "number": 1,
+            "turn_number": 3,  # its number in the BB, the exports and the public pages
             "speaker": "Đại diện Hộ kinh doanh Q",
             "area": "",
             "question": QUESTIONS["business"],
@@ -545,12 +570,13 @@ def test_recipients_lose_the_punctuation_the_layout_adds(records):
 
 
 def test_default_texts_of_the_minutes(records):
+    records.ward.province = "Thành phố Hà Nội"
     texts = compose.default_texts(records.conference, DocumentType.MINUTES)
     opening = texts["opening"].split("\n")
     assert opening[0] == (
         "Thực hiện Kế hoạch số 39/KH-UBND ngày 07/02/2020 của UBND phường Thạch Bàn, vào hồi "
         "8 giờ 00 phút, ngày 30 tháng 6 năm 2020, tại Hội trường UBND phường Thạch Bàn, "
-        f"Ủy ban nhân dân phường Thạch Bàn tổ chức {SUBJECT}."
+        f"Ủy ban nhân dân phường Thạch Bàn tổ chức {IN_SENTENCE}."
     )
     assert "Đồng chí Nguyễn Văn A - Phó Bí thư Đảng ủy, Chủ tịch UBND phường" in opening[1]
     summary = texts["report_summary"]
@@ -559,12 +585,31 @@ def test_default_texts_of_the_minutes(records):
     assert "không có hồ sơ quá hạn" in summary
     assert texts["conclusion"] == records.conference.conclusion
     assert texts["recipients"].split("\n") == [
-        "UBND quận (thành phố) (để báo cáo)",
+        # The superior level since 7/2025: the province or city of the ward's settings.
+        "UBND thành phố Hà Nội (để báo cáo)",
         "Thường trực Đảng ủy, HĐND phường",
         "Ủy ban MTTQ phường",
         "Các tổ dân phố",
         "Lưu: VT, Hồ sơ",
     ]
+
+
+def test_recipients_never_name_a_district(records):
+    records.ward.province = ""
+    records.ward.parent_agency = ""
+    recipients = compose.default_recipients(records.conference, DocumentType.MINUTES)
+    assert not any("quận" in line for line in recipients)
+    assert recipients[0] == "Thường trực Đảng ủy, HĐND phường"
+
+
+def test_leaders_are_named_with_title_and_body(records, make_person):
+    front = make_person(full_name="Lê Văn M", title="Chủ tịch", organisation="Ủy ban MTTQ phường")
+    records.conference.cochairs = [front]
+    db.session.commit()
+    context = compose.document_context(records.conference, draft_for(records.conference))
+    texts = [person["text"] for person in context["attendance"]["leaders"]]
+    assert "Đồng chí Lê Văn M - Chủ tịch Ủy ban MTTQ phường" in texts
+    assert "Đồng chí Nguyễn Văn A - Phó Bí thư Đảng ủy, Chủ tịch UBND phường" in texts
 
 
 def test_default_texts_of_the_notice(records):
@@ -619,3 +664,40 @@ def test_missing_parts_are_named(ward, make_conference):
         "the conclusion",
         "at least one recipient",
     ]
+
+
+def test_the_reporters_other_results_follow_the_figures(records):
+    from dialogue.dossier.operations import report_of
+    from dialogue.minutes import render
+
+    report_of(records.conference).other_results = (
+        "Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp.\n\n"
+    )
+    context = compose.document_context(records.conference, draft_for(records.conference))
+    assert context["figures"]["other_results"] == [
+        "Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp."
+    ]
+    html = render.render_document_html(context)
+    table_end = html.index("</table>", html.index("doc-figures"))
+    assert html.index("Kết quả khác trong kỳ:") > table_end
+    assert "- Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp." in html
+
+
+def test_a_referrals_note_is_in_the_minutes_too(records):
+    from dialogue.minutes import render
+
+    referred = db.session.scalar(sa.select(Turn).where(Turn.outcome == TurnOutcome.REFERRED))
+    referred.referral_note = "Trả lời trước khi cấp giấy chứng nhận."
+    context = compose.document_context(records.conference, draft_for(records.conference))
+    html = render.render_document_html(context)
+    assert "Yêu cầu: Trả lời trước khi cấp giấy chứng nhận." in html
+
+
+def test_the_groups_table_has_a_total_row(records):
+    from dialogue.minutes import render
+
+    context = compose.document_context(records.conference, draft_for(records.conference))
+    html = render.render_document_html(context)
+    groups = html[html.index("Số người dự theo tổ dân phố") :]
+    groups = groups[: groups.index("</table>")]
+    assert "Tổng cộng" in groups

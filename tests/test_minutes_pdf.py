@@ -212,21 +212,19 @@ def test_the_minutes_read_back_as_the_records(records):
             "Hồ sơ tiếp nhận trong kỳ 2.685",
             "Tỷ lệ hồ sơ tiếp nhận trực tuyến 21,2%",
             "3. Ý kiến phát biểu của đại biểu và trả lời tại hội nghị",
-            "Lĩnh vực Hộ tịch (HT)",
-            "Ý kiến 1. Công dân tổ dân phố số 5:",
-            QUESTIONS["birth"],
-            f"Trần Thị B - Phó Chủ tịch UBND phường trả lời: {ANSWERS['birth']}",
-            "Lĩnh vực Đất đai (DD)",
-            "Ý kiến 2. Công dân tổ dân phố số 9:",
+            # In the order of speaking, the default; each turn names its area.
+            "Ý kiến 1. Công dân tổ dân phố số 9, lĩnh vực Đất đai:",
             QUESTIONS["land"],
             f"Nguyễn Văn A - Chủ tịch UBND phường trả lời: {ANSWERS['land']}",
-            "Ý kiến 3.",
-            QUESTIONS["pending"],
-            "Chưa ghi nhận nội dung trả lời.",
-            "Lĩnh vực khác",
-            "Ý kiến 4. Đại diện Hộ kinh doanh Q:",
+            "Ý kiến 2. Công dân tổ dân phố số 5, lĩnh vực Hộ tịch:",
+            QUESTIONS["birth"],
+            f"Trần Thị B - Phó Chủ tịch UBND phường trả lời: {ANSWERS['birth']}",
+            "Ý kiến 3. Đại diện Hộ kinh doanh Q:",
             QUESTIONS["business"],
             "Chuyển Công chức Địa chính - Xây dựng trả lời bằng văn bản, hạn trả lời ngày 10/7/2020.",
+            "Ý kiến 4.",
+            QUESTIONS["pending"],
+            "Chưa ghi nhận nội dung trả lời.",
             "4. Kết luận của chủ tọa hội nghị",
             "Chủ tịch UBND phường tiếp thu ý kiến.",
             "Đề nghị các tổ dân phố tham gia giám sát.",
@@ -235,7 +233,7 @@ def test_the_minutes_read_back_as_the_records(records):
             "THƯ KÝ CHỦ TỌA",
             "Vũ Đức S Nguyễn Văn A",
             "Nơi nhận:",
-            "- UBND quận (thành phố) (để báo cáo);",
+            "- Thường trực Đảng ủy, HĐND phường;",
             "- Lưu: VT, Hồ sơ.",
         ],
     )
@@ -266,7 +264,7 @@ def test_the_notice_reads_back_as_the_records(records):
         [
             "Thạch Bàn, ngày 03 tháng 7 năm 2020",
             "THÔNG BÁO",
-            "Kết luận của Chủ tịch UBND phường tại Hội nghị đối thoại",
+            "Kết luận của Chủ tịch UBND phường tại hội nghị đối thoại",
             "Thực hiện Kế hoạch số 39/KH-UBND ngày 07/02/2020",
             "Chủ tịch UBND phường kết luận như sau:",
             "1. Đánh giá chung",
@@ -289,7 +287,7 @@ def test_the_notice_reads_back_as_the_records(records):
     assert table_rows(content, "Nội dung ý kiến, kiến nghị") == [
         [
             "1",
-            f"Đại diện Hộ kinh doanh Q: {QUESTIONS['business']} "
+            f"Ý kiến 3. Đại diện Hộ kinh doanh Q: {QUESTIONS['business']} "
             "Yêu cầu: Trả lời bằng văn bản cho hộ kinh doanh.",
             "Công chức Địa chính - Xây dựng",
             "10/7/2020",
@@ -463,15 +461,19 @@ def test_the_last_page_links_to_the_public_page(records):
         assert all(not page.images for page in pdf.pages[:-1])
         text = flat(last.extract_text())
     assert "(mã Ab3dE5gH, phiên bản 2) được công bố ngày 03/7/2020" in text
-    assert f"Kiểm tra tính toàn vẹn của văn bản tại: {PUBLIC_URL}" in text
+    # The address once: the page it leads to serves the document and its SHA-256.
+    assert text.count(PUBLIC_URL) == 1
+    assert "kiểm tra tính toàn vẹn của tệp PDF" in text
     with pdfplumber.open(io.BytesIO(render_pdf(records, DocumentType.NOTICE))) as pdf:
         assert not any(page.images for page in pdf.pages)
 
 
-def test_the_verification_block_never_starts_the_last_page_alone(records):
-    """However long the conclusion, the last page holds the closing, signatures and recipients."""
+def test_signatures_never_stand_alone_and_leave_no_half_empty_page(records):
+    """However long the conclusion, the signatures keep the closing sentence with them, and
+    nothing else is held back: the page before them stays well filled."""
     context = _context(records, **published())
     conclusion = list(context["conclusion"])
+    body_height = BOTTOM - TOP
     first_count = None
     past_the_page_turn = 0
     for extra in range(60):
@@ -480,20 +482,23 @@ def test_the_verification_block_never_starts_the_last_page_alone(records):
         context["conclusion"] = conclusion + ["Đề nghị các đơn vị thực hiện nghiêm túc."] * extra
         with pdfplumber.open(io.BytesIO(render.render_document_pdf(context))) as pdf:
             count = len(pdf.pages)
-            page = pdf.pages[-1]
-            # The text below the top margin: the page number left out.
-            last = flat(
-                page.within_bbox((0, TOP - EPSILON, page.width, page.height)).extract_text()
-            )
+            texts = [
+                flat(page.within_bbox((0, TOP - EPSILON, page.width, page.height)).extract_text())
+                for page in pdf.pages
+            ]
+            [signed] = [n for n, text in enumerate(texts) if "THƯ KÝ" in text]
+            text = texts[signed]
+            assert "Hội nghị kết thúc" in text.split("THƯ KÝ")[0], (extra, text[:80])
+            if signed > 0:
+                before = pdf.pages[signed - 1]
+                lowest = max(c["bottom"] for c in before.chars if c["top"] >= TOP - EPSILON)
+                filled = (lowest - TOP) / body_height
+                assert filled > 0.7, (extra, f"page {signed} is only {filled:.0%} full")
+            # Everything is there, on the signatures' page or after it.
+            rest = " ".join(texts[signed:])
+            for needed in ("CHỦ TỌA", "Nơi nhận:", "Bản điện tử của văn bản"):
+                assert needed in rest, (extra, needed)
         first_count = first_count or count
-        assert last.startswith(
-            ("Hội nghị kết thúc", "Đề nghị các đơn vị", "STT", "Các nhiệm vụ")
-        ), (
-            extra,
-            last[:80],
-        )
-        for needed in ("THƯ KÝ", "CHỦ TỌA", "Nơi nhận:", "Bản điện tử của văn bản"):
-            assert needed in last, (extra, needed)
         if count > first_count:
             past_the_page_turn += 1
             if past_the_page_turn > 8:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from dialogue.attendance.models import AttendanceStatus
-from dialogue.attendance.operations import MAX_SCANNED_LENGTH, WalkInData
+from dialogue.attendance.operations import MAX_SCANNED_LENGTH, MAX_TALLY, TallyData, WalkInData
 from dialogue.core.text import normalize_text
 
 NO_CHOICE = 0
@@ -84,3 +95,60 @@ class WalkInForm(FlaskForm):
             delegate_category_id=self.delegate_category_id.data or None,
             same_name_confirmed=bool(self.same_name_confirmed.data),
         )
+
+
+class TallyRowForm(Form):
+    """One group's or category's head count; the row's target comes from the page, hidden."""
+
+    target_id = HiddenField()
+    invited = IntegerField(
+        _l("Invited"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_TALLY, message=_l("Give a number from 0.")),
+        ],
+    )
+    present = IntegerField(
+        _l("Present"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_TALLY, message=_l("Give a number from 0.")),
+        ],
+    )
+
+    def counts(self) -> tuple[int, int]:
+        return self.invited.data or 0, self.present.data or 0
+
+
+class TallyForm(FlaskForm):
+    """Head counts from the paper sign-in sheets, by residential group and by delegate category."""
+
+    groups = FieldList(FormField(TallyRowForm))
+    categories = FieldList(FormField(TallyRowForm))
+
+    @staticmethod
+    def initial_data(rows_by_group, rows_by_category) -> dict:
+        """Prefill one row per group and per category with the counts already entered."""
+        return {
+            "groups": [
+                {"target_id": target_id, "invited": invited or None, "present": present or None}
+                for target_id, invited, present in rows_by_group
+            ],
+            "categories": [
+                {"target_id": target_id, "invited": invited or None, "present": present or None}
+                for target_id, invited, present in rows_by_category
+            ],
+        }
+
+    def to_data(self) -> TallyData:
+        def collect(rows) -> dict[int, tuple[int, int]]:
+            values = {}
+            for row in rows:
+                try:
+                    target_id = int(row.form.target_id.data)
+                except (TypeError, ValueError):
+                    continue
+                values[target_id] = row.form.counts()
+            return values
+
+        return TallyData(by_group=collect(self.groups), by_category=collect(self.categories))

@@ -110,3 +110,48 @@ class Attendee(SearchableMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Attendee {self.id} {self.full_name!r} {self.status.value}>"
+
+
+class AttendanceTally(db.Model):
+    """A head count from a paper record: people present (and invited) of one group or category.
+
+    A conference recorded afterwards often has only the counts of its sign-in sheets; they add
+    to the named attendees in every count. Exactly one of group and category is set.
+    """
+
+    __tablename__ = "attendance_tallies"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(residential_group_id IS NULL) <> (delegate_category_id IS NULL)",
+            name="one_dimension",
+        ),
+        sa.CheckConstraint("present >= 0 AND invited >= 0", name="not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    residential_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residential_groups.id", ondelete="CASCADE")
+    )
+    delegate_category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate_categories.id", ondelete="CASCADE")
+    )
+    invited: Mapped[int] = mapped_column(default=0)
+    present: Mapped[int] = mapped_column(default=0)
+
+    conference: Mapped[Conference] = relationship()
+
+    @property
+    def ward_id(self) -> int:
+        return self.conference.ward_id
+
+    def __repr__(self) -> str:
+        target = (
+            f"group {self.residential_group_id}"
+            if self.residential_group_id
+            else (f"category {self.delegate_category_id}")
+        )
+        return f"<AttendanceTally {target}: {self.present}/{self.invited}>"

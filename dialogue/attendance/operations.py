@@ -16,7 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
+from dialogue.attendance.models import (
+    AttendanceStatus,
+    AttendanceTally,
+    Attendee,
+    CheckInMethod,
+)
+from dialogue.audit.recording import record_event
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import to_local
@@ -545,6 +551,7 @@ def count_attendance(conference: Conference, *, locale: str = "vi") -> Attendanc
         categories.get(category_id, no_category).add(
             is_invited=is_invited, status=status, number=number
         )
+    _add_tallies(conference, total, groups, no_group, categories, no_category)
     by_group = list(groups.values())
     if _has_people(no_group):
         by_group.append(no_group)
@@ -552,6 +559,115 @@ def count_attendance(conference: Conference, *, locale: str = "vi") -> Attendanc
     if _has_people(no_category):
         by_category.append(no_category)
     return AttendanceCounts(total=total, by_group=by_group, by_category=by_category)
+
+
+def _add_tallies(conference, total, groups, no_group, categories, no_category) -> None:
+    """Add the head counts of paper records to the rows and the total.
+
+    The counts by group and by category are two views of the same people: the total is the
+    larger of the two sums, and what one view leaves unplaced goes to its "none" row.
+    """
+    tallies = tallies_of(conference)
+    if not tallies:
+        return
+    sums = {"group": [0, 0], "category": [0, 0]}
+    for tally in tallies:
+        if tally.residential_group_id is not None:
+            row, kind = groups.get(tally.residential_group_id, no_group), "group"
+        else:
+            row, kind = categories.get(tally.delegate_category_id, no_category), "category"
+        row.invited += tally.invited
+        row.present += tally.present
+        sums[kind][0] += tally.invited
+        sums[kind][1] += tally.present
+    invited = max(sums["group"][0], sums["category"][0])
+    present = max(sums["group"][1], sums["category"][1])
+    total.invited += invited
+    total.present += present
+    for row, kind in ((no_group, "group"), (no_category, "category")):
+        row.invited += invited - sums[kind][0]
+        row.present += present - sums[kind][1]
+
+
+def tallies_of(conference: Conference) -> list[AttendanceTally]:
+    return list(
+        db.session.scalars(
+            sa.select(AttendanceTally)
+            .where(AttendanceTally.conference_id == conference.id)
+            .order_by(AttendanceTally.id)
+        )
+    )
+
+
+# Tallies are the paper record of a conference; they stay editable until its minutes are out.
+TALLY_STATES = frozenset(
+    {ConferenceStatus.ANNOUNCED, ConferenceStatus.IN_PROGRESS, ConferenceStatus.CLOSED}
+)
+MAX_TALLY = 100_000
+
+
+@dataclass(frozen=True)
+class TallyData:
+    """Head counts keyed by residential group id and by delegate category id: (invited, present)."""
+
+    by_group: dict[int, tuple[int, int]] = field(default_factory=dict)
+    by_category: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def set_tallies(conference: Conference, data: TallyData) -> None:
+    """Replace the conference's head counts with ``data``; zero rows are dropped."""
+    if conference.status not in TALLY_STATES:
+        raise ValidationFailed(
+            _(
+                "The attendance of a conference that is “%(status)s” can no longer change.",
+                status=conference.status.title,
+            )
+        )
+    ward = conference.ward
+    group_ids = {group.id for group in ward.residential_groups}
+    category_ids = {category.id for category in ward.delegate_categories}
+    wanted: dict[tuple[str, int], tuple[int, int]] = {}
+    for kind, values, known in (
+        ("group", data.by_group, group_ids),
+        ("category", data.by_category, category_ids),
+    ):
+        for target_id, (invited, present) in values.items():
+            if target_id not in known:
+                raise ValidationFailed(_("Choose the ward's own groups and categories."))
+            if not (0 <= invited <= MAX_TALLY and 0 <= present <= MAX_TALLY):
+                raise ValidationFailed(
+                    _("Give numbers from 0 to %(max)s.", max=f"{MAX_TALLY:,}".replace(",", "."))
+                )
+            if invited or present:
+                wanted[(kind, target_id)] = (invited, present)
+    existing = {
+        ("group", t.residential_group_id)
+        if t.residential_group_id is not None
+        else ("category", t.delegate_category_id): t
+        for t in tallies_of(conference)
+    }
+    for key, tally in existing.items():
+        if key not in wanted:
+            db.session.delete(tally)
+    for (kind, target_id), (invited, present) in wanted.items():
+        tally = existing.get((kind, target_id))
+        if tally is None:
+            tally = AttendanceTally(
+                conference_id=conference.id,
+                residential_group_id=target_id if kind == "group" else None,
+                delegate_category_id=target_id if kind == "category" else None,
+            )
+            tally.conference = conference
+            db.session.add(tally)
+        tally.invited, tally.present = invited, present
+    db.session.flush()
+    record_event(
+        db.session,
+        ward_id=conference.ward_id,
+        entity=conference,
+        summary="attendance counts entered",
+        details={"present": sum(present for _, present in wanted.values())},
+    )
 
 
 def _has_people(row: CountRow) -> bool:

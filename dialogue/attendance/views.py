@@ -25,7 +25,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dialogue.attendance import operations, sheets
-from dialogue.attendance.forms import CodeForm, ConfirmForm, MarkForm, SearchForm, WalkInForm
+from dialogue.attendance.forms import (
+    CodeForm,
+    ConfirmForm,
+    MarkForm,
+    SearchForm,
+    TallyForm,
+    WalkInForm,
+)
 from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
@@ -212,6 +219,54 @@ def counts(conference_id: int):
         conference=conference,
         counts=operations.count_attendance(conference, locale=current_locale()),
     )
+
+
+@bp.route("/tallies", methods=["GET", "POST"])
+@role_required(*DESK_ROLES)
+def tallies(conference_id: int):
+    """Head counts from paper sign-in sheets, by group and by category (keyboard: Tab, Enter)."""
+    conference = _conference(conference_id)
+    ward = conference.ward
+    groups = list(ward.residential_groups)
+    categories = list(ward.delegate_categories)
+    entered = {
+        ("group", t.residential_group_id)
+        if t.residential_group_id is not None
+        else ("category", t.delegate_category_id): (t.invited, t.present)
+        for t in operations.tallies_of(conference)
+    }
+    initial = None
+    if request.method == "GET":
+        initial = TallyForm.initial_data(
+            [(g.id, *entered.get(("group", g.id), (0, 0))) for g in groups],
+            [(c.id, *entered.get(("category", c.id), (0, 0))) for c in categories],
+        )
+    form = TallyForm(data=initial)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.set_tallies(conference, form.to_data())
+        except DialogueError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("The attendance counts have been saved."), "success")
+            return redirect(url_for(".counts", conference_id=conference.id))
+    elif form.errors:
+        status = 400
+    labels = {
+        "groups": {g.id: g.name for g in groups},
+        "categories": {c.id: c.name_for(current_locale()) for c in categories},
+    }
+    return render_template(
+        "attendance/tallies.html",
+        conference=conference,
+        form=form,
+        labels=labels,
+        may_change=conference.status in operations.TALLY_STATES,
+    ), status
 
 
 @bp.route("/sign-in-sheet.pdf")

@@ -20,7 +20,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dialogue.conferences.models import NOTICE_DAYS
-from dialogue.conferences.operations import AgendaItemData, ConferencePlan, ward_datetime
+from dialogue.conferences.operations import (
+    AgendaItemData,
+    ConferencePlan,
+    HeldDates,
+    ward_datetime,
+)
+from dialogue.core.dates import to_local
 from dialogue.core.text import normalize_text
 
 NO_CHOICE = 0
@@ -242,3 +248,44 @@ class CancelForm(FlaskForm):
         validators=[DataRequired(_l("Say why the conference is cancelled.")), Length(max=2000)],
         description=_l("Residents who saw the notice will read it on the public page."),
     )
+
+
+class StartForm(FlaskForm):
+    confirm_early = BooleanField(_l("Yes, start it now, before the planned time"))
+
+
+class RecordForm(ConferenceForm):
+    """A conference already held, typed in from its paper file: the end and the two dates."""
+
+    end_time = TimeField(
+        _l("End time"),
+        validators=[InputRequired(_l("Enter the time the conference ended."))],
+        format="%H:%M",
+    )
+    notice_date = DateField(
+        _l("Day the notice was posted"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        description=_l("From the paper file, if known: shows whether the 7-day rule was met."),
+    )
+    results_posted_on = DateField(
+        _l("Day the results were made public"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        description=_l("From the paper file, if known: shows whether the 10-day rule was met."),
+    )
+
+    def to_record(self) -> HeldDates:
+        return HeldDates(
+            notice_on=self.notice_date.data, results_posted_on=self.results_posted_on.data
+        )
+
+    @classmethod
+    def initial_data(cls, conference) -> dict:
+        data = ConferenceForm.initial_data(conference)
+        announced = conference.announced_dt
+        data["notice_date"] = (
+            to_local(announced, conference.ward.timezone).date() if announced else None
+        )
+        data["results_posted_on"] = conference.results_posted_on
+        return data

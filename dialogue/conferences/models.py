@@ -37,8 +37,12 @@ class ConferenceStatus(TitledEnum):
         }[self]
 
 
-# The law asks that a conference be announced at least this many days before it starts.
+# The law asks that a conference be announced at least this many days before it starts, and
+# its results published within this many days after it.
 NOTICE_DAYS = 7
+PUBLICATION_DAYS = 10
+# Starting earlier than this before the planned time asks for a confirmation.
+EARLY_START_GRACE = timedelta(minutes=30)
 
 # The only moves a conference may make; operations enforce them.
 TRANSITIONS: dict[ConferenceStatus, frozenset[ConferenceStatus]] = {
@@ -46,7 +50,8 @@ TRANSITIONS: dict[ConferenceStatus, frozenset[ConferenceStatus]] = {
     ConferenceStatus.ANNOUNCED: frozenset(
         {ConferenceStatus.IN_PROGRESS, ConferenceStatus.CANCELLED, ConferenceStatus.DRAFT}
     ),
-    ConferenceStatus.IN_PROGRESS: frozenset({ConferenceStatus.CLOSED}),
+    # Back to announced only when started by mistake (``conferences.operations.undo_start``).
+    ConferenceStatus.IN_PROGRESS: frozenset({ConferenceStatus.CLOSED, ConferenceStatus.ANNOUNCED}),
     ConferenceStatus.CLOSED: frozenset({ConferenceStatus.PUBLISHED}),
     ConferenceStatus.PUBLISHED: frozenset(),
     ConferenceStatus.CANCELLED: frozenset(),
@@ -86,7 +91,9 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     plan_number: Mapped[str] = mapped_column(sa.String(60), default="")
     plan_date: Mapped[date | None]
     reporting_period: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The planned start; ``started_dt`` is when it really began (the minutes say that).
     start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(sa.String(255), default="")
@@ -105,6 +112,11 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     announced_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why it was announced with less than NOTICE_DAYS days' notice (empty when on time).
     short_notice_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set for a conference held before it was entered here (from the paper file): when it was
+    # entered. Announcement and check-in were skipped; documents and pages say so.
+    recorded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For a conference recorded afterwards: the day its results were made public on paper.
+    results_posted_on: Mapped[date | None]
     # The chair's conclusion, as plain text with paragraphs, recorded when the session closes.
     conclusion: Mapped[str] = mapped_column(sa.Text, default="")
     # Counts the conference's live events (``live.models.LiveEvent.sequence``).
@@ -139,6 +151,9 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
 
     @property
     def is_editable(self) -> bool:
+        """The plan may change: before the conference, or while one held is being typed in."""
+        if self.status is ConferenceStatus.IN_PROGRESS:
+            return self.recorded_dt is not None
         return self.status in {ConferenceStatus.DRAFT, ConferenceStatus.ANNOUNCED}
 
     def can_edit(self, user: User) -> bool:
@@ -147,6 +162,37 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
     def can_plan(self, user: User) -> bool:
         """Tell whether ``user`` may change the plan, the agenda and the state."""
         return user.has_role(Role.ORGANISER) and (user.is_admin or user.ward_id == self.ward_id)
+
+    @property
+    def is_recorded_afterwards(self) -> bool:
+        return self.recorded_dt is not None
+
+    @property
+    def held_start_dt(self) -> datetime:
+        """When the conference really began: the actual start once started, else the plan."""
+        return self.started_dt or self.start_dt
+
+    @property
+    def held_start_local(self) -> datetime:
+        return to_local(self.held_start_dt, self.ward.timezone)
+
+    @property
+    def is_live(self) -> bool:
+        """In progress in the hall: phones, projector and the check-in desk follow it."""
+        return self.status is ConferenceStatus.IN_PROGRESS and not self.is_recorded_afterwards
+
+    @property
+    def notice_days_given(self) -> int | None:
+        """How many days before the start it was announced; None when that is not known."""
+        if self.announced_dt is None:
+            return None
+        return (
+            self.start_local.date() - to_local(self.announced_dt, self.ward.timezone).date()
+        ).days
+
+    def starts_early(self, now: datetime | None = None) -> bool:
+        """Tell whether starting now would be earlier than the plan allows without asking."""
+        return (now or utcnow()) < self.start_dt - EARLY_START_GRACE
 
     @property
     def start_local(self) -> datetime:

@@ -18,7 +18,7 @@ from dialogue.conferences.models import (
     Conference,
     ConferenceStatus,
 )
-from dialogue.core.dates import vn_short_date
+from dialogue.core.dates import to_local, vn_short_date
 from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_text
 from dialogue.errors import InvalidTransition, ValidationFailed
@@ -148,17 +148,41 @@ def _ward_secretaries(ward: Ward, ids: Sequence[int]) -> list[User]:
 
 
 def _checked(
-    ward: Ward, plan: ConferencePlan, conference: Conference | None, now: datetime
+    ward: Ward,
+    plan: ConferencePlan,
+    conference: Conference | None,
+    now: datetime,
+    *,
+    held: bool = False,
 ) -> ConferencePlan:
-    """Return ``plan`` cleaned, or raise ValidationFailed naming the field at fault."""
+    """Return ``plan`` cleaned, or raise ValidationFailed naming the field at fault.
+
+    A conference to come starts in the future; one ``held`` already (recorded afterwards)
+    started and ended in the past.
+    """
     title = normalize_text(plan.title)
     if not title:
         raise ValidationFailed(_("Enter the title of the conference."), field="title")
-    start_moved = conference is None or conference.start_dt != plan.start_dt
-    if start_moved and plan.start_dt <= now:
-        raise ValidationFailed(
-            _("This start is in the past. Choose a date and time to come."), field="start_date"
-        )
+    if held:
+        if plan.start_dt > now:
+            raise ValidationFailed(
+                _(
+                    "A conference already held started in the past. To plan one to come, "
+                    "create a new conference instead."
+                ),
+                field="start_date",
+            )
+        if plan.planned_end_dt is None:
+            raise ValidationFailed(_("Enter the time the conference ended."), field="end_time")
+        if plan.planned_end_dt > now:
+            raise ValidationFailed(_("The end cannot be in the future."), field="end_time")
+    else:
+        start_moved = conference is None or conference.start_dt != plan.start_dt
+        if start_moved and plan.start_dt <= now:
+            raise ValidationFailed(
+                _("This start is in the past. Choose a date and time to come."),
+                field="start_date",
+            )
     if plan.planned_end_dt is not None and plan.planned_end_dt <= plan.start_dt:
         raise ValidationFailed(_("The end must be later than the start."), field="end_time")
     number = normalize_text(plan.plan_number)
@@ -210,6 +234,79 @@ def create_conference(
     return conference
 
 
+# -- a conference already held, typed in afterwards --------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldDates:
+    """From the paper file of a conference held before it was entered here, when known."""
+
+    notice_on: date | None = None
+    results_posted_on: date | None = None
+
+
+def _apply_held_dates(conference: Conference, dates: HeldDates, now: datetime) -> None:
+    ward = conference.ward
+    start_day = conference.start_local.date()
+    today = to_local(now, ward.timezone).date()
+    if dates.notice_on is not None and dates.notice_on > start_day:
+        raise ValidationFailed(
+            _("The notice was posted before the conference, not after it."), field="notice_date"
+        )
+    if dates.results_posted_on is not None and not (start_day <= dates.results_posted_on <= today):
+        raise ValidationFailed(
+            _("The results were made public after the conference and no later than today."),
+            field="results_posted_on",
+        )
+    conference.announced_dt = (
+        ward_datetime(ward, dates.notice_on, time(0)) if dates.notice_on else None
+    )
+    conference.results_posted_on = dates.results_posted_on
+
+
+def record_held_conference(
+    ward: Ward, plan: ConferencePlan, dates: HeldDates, *, now: datetime | None = None
+) -> Conference:
+    """Enter a conference held in the past: no announcement, no check-in; its turns come next.
+
+    It is in progress at once, so that the console takes its turns at the clerk's pace, and
+    closes, is composed and published like any other. Its documents and pages say it was
+    recorded afterwards, and when.
+    """
+    now = now or utcnow()
+    checked = _checked(ward, plan, None, now, held=True)
+    conference = Conference(
+        ward=ward, status=ConferenceStatus.IN_PROGRESS, status_changed_dt=now, recorded_dt=now
+    )
+    _apply(conference, ward, checked)
+    conference.started_dt = checked.start_dt
+    _apply_held_dates(conference, dates, now)
+    db.session.add(conference)
+    db.session.flush()
+    record_event(
+        db.session,
+        ward_id=ward.id,
+        entity=conference,
+        summary="recorded afterwards",
+        details={
+            "held_on": conference.start_local.date().isoformat(),
+            "notice_on": dates.notice_on.isoformat() if dates.notice_on else None,
+            "results_posted_on": dates.results_posted_on.isoformat()
+            if dates.results_posted_on
+            else None,
+        },
+    )
+    return conference
+
+
+def update_held_dates(conference: Conference, dates: HeldDates, *, now: datetime | None = None):
+    """Correct the paper file's dates of a conference recorded afterwards."""
+    if not conference.is_recorded_afterwards:
+        raise InvalidTransition(_("Only a conference recorded afterwards has these dates."))
+    _apply_held_dates(conference, dates, now or utcnow())
+    db.session.flush()
+
+
 # What a notice tells residents: changing it after announcing changes the notice.
 NOTICE_FIELDS = ("start_dt", "planned_end_dt", "venue")
 
@@ -230,9 +327,12 @@ def update_conference(
 ) -> list[str]:
     """Change the plan of ``conference``; return the notice fields that changed."""
     ensure_editable(conference)
-    checked = _checked(conference.ward, plan, conference, now or utcnow())
+    held = conference.is_recorded_afterwards
+    checked = _checked(conference.ward, plan, conference, now or utcnow(), held=held)
     before = {name: getattr(conference, name) for name in NOTICE_FIELDS}
     _apply(conference, conference.ward, checked)
+    if held:
+        conference.started_dt = checked.start_dt
     db.session.flush()
     return [name for name in NOTICE_FIELDS if getattr(conference, name) != before[name]]
 
@@ -377,3 +477,68 @@ def announce_conference(
             details={"days_before": days, "required_days": NOTICE_DAYS, "reason": reason},
         )
     db.session.flush()
+
+
+# -- starting, and undoing a start made by mistake ---------------------------------------------
+
+
+class EarlyStart(ValidationFailed):
+    """Starting now would be well before the planned time: the organiser must confirm."""
+
+
+def start_conference(
+    conference: Conference, *, confirm_early: bool = False, now: datetime | None = None
+) -> None:
+    """Start ``conference`` now; more than a short while before the plan needs a confirmation.
+
+    The moment recorded is the actual start: the minutes say when the conference really began.
+    """
+    now = now or utcnow()
+    if not conference.can_move_to(ConferenceStatus.IN_PROGRESS):
+        change_status(conference, ConferenceStatus.IN_PROGRESS)  # raises with the message
+    if conference.starts_early(now) and not confirm_early:
+        tz = conference.ward.timezone
+        raise EarlyStart(
+            _(
+                "This conference is planned for %(time)s on %(date)s. Start it now anyway? "
+                "The minutes will record the time it really starts.",
+                time=to_local(conference.start_dt, tz).strftime("%H:%M"),
+                date=vn_short_date(conference.start_dt, tz),
+            ),
+            field="confirm_early",
+        )
+    conference.started_dt = now
+    change_status(conference, ConferenceStatus.IN_PROGRESS)
+
+
+def has_records(conference: Conference) -> bool:
+    """Tell whether anything was recorded in the session: a turn (even withdrawn) or an end."""
+    from dialogue.live.models import Turn
+
+    turns = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Turn).where(Turn.conference_id == conference.id)
+    )
+    return bool(turns) or bool(conference.conclusion) or conference.end_dt is not None
+
+
+def can_undo_start(conference: Conference) -> bool:
+    return (
+        conference.status is ConferenceStatus.IN_PROGRESS
+        and not conference.is_recorded_afterwards
+        and not has_records(conference)
+    )
+
+
+def undo_start(conference: Conference) -> None:
+    """Put a conference started by mistake back to announced; refused once anything is recorded."""
+    if conference.status is not ConferenceStatus.IN_PROGRESS:
+        change_status(conference, ConferenceStatus.ANNOUNCED)  # raises with the message
+    if conference.is_recorded_afterwards or has_records(conference):
+        raise InvalidTransition(
+            _(
+                "Turns or a conclusion have been recorded in this session: it can no longer "
+                "go back to announced. Close it instead."
+            )
+        )
+    conference.started_dt = None
+    change_status(conference, ConferenceStatus.ANNOUNCED, reason="started by mistake")

@@ -27,7 +27,9 @@ from dialogue.conferences.forms import (
     CancelForm,
     ConferenceForm,
     MoveAgendaItemForm,
+    RecordForm,
     ReorderAgendaForm,
+    StartForm,
 )
 from dialogue.conferences.models import NOTICE_DAYS, AgendaItem, Conference, ConferenceStatus
 from dialogue.core.forms import show_error
@@ -118,7 +120,9 @@ def _secretary_candidates(ward, conference: Conference | None) -> list[User]:
     return [*staff, *assigned]
 
 
-def _plan_form(ward, conference: Conference | None = None) -> ConferenceForm:
+def _plan_form(ward, conference: Conference | None = None, *, held: bool = False) -> ConferenceForm:
+    """The plan's form; for a conference held already (``held``), with its end and paper dates."""
+    form_class = RecordForm if held else ConferenceForm
     chosen = _posted_person_ids()
     if conference is not None:
         chosen += _int_values(
@@ -127,11 +131,11 @@ def _plan_form(ward, conference: Conference | None = None) -> ConferenceForm:
             *(person.id for person in conference.cochairs),
         )
     initial = (
-        ConferenceForm.initial_data(conference)
+        form_class.initial_data(conference)
         if conference is not None and request.method == "GET"
         else None
     )
-    return ConferenceForm(
+    return form_class(
         data=initial,
         people=_picker_people(ward, chosen),
         staff=_secretary_candidates(ward, conference),
@@ -197,6 +201,7 @@ def detail(conference_id: int):
         announce_form=AnnounceForm(formdata=None),
         cancel_form=CancelForm(formdata=None),
         notice_days=NOTICE_DAYS,
+        can_undo_start=operations.can_undo_start(conference),
     )
 
 
@@ -225,6 +230,35 @@ def create():
             return redirect(url_for(".detail", conference_id=conference.id))
     return render_template(
         "conferences/create.html", form=form, ward=ward
+    ), 400 if form.errors else 200
+
+
+@bp.route("/record", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def record():
+    """Type in a conference held already, from its paper file."""
+    ward = current_ward()
+    form = _plan_form(ward, held=True)
+    if form.validate_on_submit():
+        try:
+            conference = operations.record_held_conference(
+                ward, form.to_plan(ward), form.to_record()
+            )
+        except DialogueError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "“%(title)s” has been recorded. Enter its attendance and its turns, then "
+                    "close it with the chair's conclusion.",
+                    title=conference.title,
+                ),
+                "success",
+            )
+            return redirect(url_for(".detail", conference_id=conference.id))
+    return render_template(
+        "conferences/record.html", form=form, ward=ward
     ), 400 if form.errors else 200
 
 
@@ -260,13 +294,15 @@ def _locked_page(template: str, conference: Conference, typed=None, **context):
 def edit(conference_id: int):
     conference = get_scoped_or_404(Conference, conference_id)
     ward = conference.ward
-    form = _plan_form(ward, conference)
+    form = _plan_form(ward, conference, held=conference.is_recorded_afterwards)
     if not conference.is_editable:
         return _locked_page("conferences/edit.html", conference, form)
     if form.validate_on_submit():
         was_announced = conference.status is ConferenceStatus.ANNOUNCED
         try:
             changed = operations.update_conference(conference, form.to_plan(ward))
+            if conference.is_recorded_afterwards:
+                operations.update_held_dates(conference, form.to_record())
         except DialogueError as error:
             show_error(form, error)
         else:
@@ -469,13 +505,45 @@ def _change_status(conference: Conference, target: ConferenceStatus, success: st
     return _back_to(conference)
 
 
-@bp.route("/<int:conference_id>/start", methods=["POST"])
+@bp.route("/<int:conference_id>/start", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def start(conference_id: int):
+    """Start now; well before the planned time, the organiser confirms on this page first."""
     conference = get_scoped_or_404(Conference, conference_id)
-    return _change_status(
-        conference, ConferenceStatus.IN_PROGRESS, _("The conference has started.")
-    )
+    form = StartForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.start_conference(conference, confirm_early=form.confirm_early.data)
+        except operations.EarlyStart as error:
+            db.session.rollback()
+            show_error(form, error)
+        except DialogueError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back_to(conference)
+        else:
+            db.session.commit()
+            flash(_("The conference has started."), "success")
+            return _back_to(conference)
+    elif form.errors:
+        status = 400
+    return render_template("conferences/start.html", conference=conference, form=form), status
+
+
+@bp.route("/<int:conference_id>/undo-start", methods=["POST"])
+@role_required(Role.ORGANISER)
+def undo_start(conference_id: int):
+    conference = get_scoped_or_404(Conference, conference_id)
+    try:
+        operations.undo_start(conference)
+    except DialogueError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The conference is announced again, as it was before it was started."), "success")
+    return _back_to(conference)
 
 
 @bp.route("/<int:conference_id>/draft", methods=["POST"])

@@ -138,7 +138,7 @@ def people() -> list[DemoPerson]:
     )
     add(
         "reporter",
-        "Phó Chủ tịch UBND phường, Trưởng Bộ phận một cửa",
+        "Phó Chủ tịch UBND phường, Trưởng Bộ phận Một cửa",
         "UBND",
         organisation=f"UBND {ward}",
         unit="Bộ phận Một cửa",
@@ -309,6 +309,12 @@ DOSSIER_2020 = {
     "early_base": 852,
     "early_measure": "trước hạn 4 giờ trở lên",
     "early_base_definition": "hồ sơ hành chính có phiếu hẹn và hồ sơ dịch vụ công",
+    # What the 2020 report says beside its figures.
+    "other_results": (
+        "100% thủ tục hành chính thực hiện dịch vụ công trực tuyến mức độ 3, 4 được giải quyết "
+        "trước hạn và đúng hạn.\n"
+        "Thực hiện trả kết quả đăng ký khai sinh tại hộ gia đình được 45 trường hợp."
+    ),
 }
 
 # A conference still to come, announced, for trying the workflow: held 21 days after the
@@ -382,7 +388,7 @@ TURNS_2020 = (
             "Nâng tầng làm thay đổi kết cấu chịu lực và quy mô công trình nên phải có giấy phép "
             "xây dựng; chỉ sửa chữa, cải tạo bên trong nhà, không thay đổi kết cấu chịu lực, "
             "công năng và kiến trúc mặt ngoài thì được miễn giấy phép. Hồ sơ cấp giấy phép xây "
-            "dựng nhà ở riêng lẻ nộp tại Bộ phận một cửa UBND quận, thời hạn giải quyết không "
+            "dựng nhà ở riêng lẻ nộp tại Bộ phận Một cửa UBND quận, thời hạn giải quyết không "
             "quá 15 ngày kể từ ngày nhận đủ hồ sơ hợp lệ. Công chức Địa chính - Xây dựng phường "
             "sẽ hướng dẫn gia đình chuẩn bị hồ sơ và bản vẽ."
         ),
@@ -452,7 +458,7 @@ TURNS_2020 = (
             "Giấy xác nhận tình trạng hôn nhân có giá trị 6 tháng kể từ ngày cấp và chỉ dùng "
             "đúng mục đích ghi trong giấy. Thủ tục đã được cung cấp trực tuyến; hồ sơ hợp lệ "
             "được giải quyết trong 03 ngày làm việc, trường hợp phải xác minh thì không quá 23 "
-            "ngày. Bộ phận một cửa phường sẽ hỗ trợ công dân nộp hồ sơ trực tuyến."
+            "ngày. Bộ phận Một cửa phường sẽ hỗ trợ công dân nộp hồ sơ trực tuyến."
         ),
     ),
     DemoTurn(
@@ -482,7 +488,7 @@ TURNS_2020 = (
         answer=(
             "Người từ đủ 80 tuổi không có lương hưu, trợ cấp bảo hiểm xã hội hằng tháng thuộc "
             "diện hưởng trợ cấp xã hội hằng tháng theo Nghị định số 136/2013/NĐ-CP. Gia đình nộp "
-            "tờ khai theo mẫu tại Bộ phận một cửa phường; hồ sơ được xét duyệt, niêm yết công "
+            "tờ khai theo mẫu tại Bộ phận Một cửa phường; hồ sơ được xét duyệt, niêm yết công "
             "khai tại phường rồi trình UBND quận quyết định. Khi được hưởng trợ cấp, cụ được cấp "
             "thẻ bảo hiểm y tế miễn phí."
         ),
@@ -508,7 +514,7 @@ TURNS_2020 = (
         area="HKD",
         organisation="Hộ kinh doanh Q",
         question=(
-            "Hộ kinh doanh chúng tôi ghi nhận Bộ phận một cửa của phường tiếp đón văn minh, "
+            "Hộ kinh doanh chúng tôi ghi nhận Bộ phận Một cửa của phường tiếp đón văn minh, "
             "hướng dẫn tận tình. Đề nghị cho biết thủ tục thay đổi nội dung đăng ký hộ kinh "
             "doanh có nộp trực tuyến được không, có phải đến phường không."
         ),
@@ -532,7 +538,7 @@ CONCLUSION_2020 = (
     "năm 1993 được giao công chức Địa chính - Xây dựng kiểm tra, trả lời bằng văn bản trước "
     "ngày 10/7/2020.\n"
     "Thời gian tới, UBND phường tập trung thực hiện các nhiệm vụ nêu dưới đây, nhằm phục vụ "
-    "ngày càng tốt hơn tổ chức, công dân đến giao dịch tại Bộ phận một cửa của phường.\n"
+    "ngày càng tốt hơn tổ chức, công dân đến giao dịch tại Bộ phận Một cửa của phường.\n"
     "Đề nghị lãnh đạo các tổ dân phố tích cực tham gia giám sát việc tiếp nhận, giải quyết thủ "
     "tục hành chính của cán bộ, công chức phường; tuyên truyền để cán bộ, hội viên và Nhân dân "
     "biết, sử dụng dịch vụ công trực tuyến mức độ 3, 4, góp phần xây dựng nền hành chính chuyên "
@@ -548,7 +554,7 @@ TASKS_2020 = (
         date(2020, 12, 31),
     ),
     (
-        "Nâng cao chất lượng mô hình điểm Bộ phận một cửa, một cửa liên thông “Văn minh, thân "
+        "Nâng cao chất lượng mô hình điểm Bộ phận Một cửa, một cửa liên thông “Văn minh, thân "
         "thiện, chuyên nghiệp”; duy trì trả kết quả đăng ký khai sinh tại hộ gia đình.",
         "Bộ phận Một cửa",
         None,
@@ -583,7 +589,7 @@ OPENING_BB_2020 = (
     "2020.\n"
     "Dự hội nghị có Thường trực HĐND phường, Thường trực Ủy ban MTTQ phường, người đứng đầu các "
     "đoàn thể chính trị - xã hội phường; các đồng chí Bí thư chi bộ, Tổ trưởng tổ dân phố, "
-    "Trưởng ban Công tác Mặt trận, chi hội trưởng các chi hội đoàn thể, thành viên Ban Thanh tra "
+    "Trưởng Ban công tác Mặt trận, chi hội trưởng các chi hội đoàn thể, thành viên Ban Thanh tra "
     "nhân dân của 15 tổ dân phố và hơn 30 đại diện tổ chức, doanh nghiệp, cá nhân thường xuyên "
     "giao dịch thủ tục hành chính tại phường.\n"
     "Đồng chí {chair} chủ trì hội nghị, nêu mục đích của cuộc đối thoại: tăng cường trách nhiệm "

@@ -121,6 +121,7 @@ def load_demo(password: str) -> Ward:
         secretaries=[users[username] for username in roles["secretaries"]],
         status=ConferenceStatus.IN_PROGRESS,
         status_changed_dt=data.CONFERENCE["start_dt"],
+        started_dt=data.CONFERENCE["start_dt"],
     )
     db.session.add(conference)
     db.session.flush()

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# OWASP "CSV injection": a cell starting with one of these may be run as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# OWASP "CSV injection": a cell starting with one of these is read as a formula.
+FORMULA_PREFIXES = ("=", "@", "\t", "\r")
+# A leading sign starts a formula only if something follows for it to compute or call:
+# "+1+1", "-2+3+cmd|' /C calc'!A0", "+HYPERLINK(…)". A phone number ("+84 912 345 678") or a
+# dash that opens a line of text ("- Đề nghị …") is ordinary text and stays as typed.
+SIGNS = ("+", "-")
+_ACTIVE = re.compile(r"[-+*/^&=<>()|!@\"]")
 
 # Control characters that XML (xlsx, docx) cannot hold; tab, line feed and CR are allowed.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -26,7 +31,10 @@ def clean(value) -> str:
 
 
 def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
+    """Tell whether a spreadsheet would compute ``text`` rather than show it."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    return text.startswith(SIGNS) and _ACTIVE.search(text, 1) is not None
 
 
 def neutralise(text: str) -> str:

@@ -28,10 +28,20 @@ def _value(value: Value, kind: Kind) -> str:
     return neutralise(nfc(value))
 
 
-def write_csv(sheet: Rows) -> bytes:
-    """Write ``sheet``: its column headers, then its rows."""
+# Excel splits a double-clicked CSV on the list separator of the computer's regional settings:
+# "," in English, ";" in Vietnamese (where "," is the decimal mark).
+COMMA = ","
+SEMICOLON = ";"
+
+
+def write_csv(sheet: Rows, *, delimiter: str = COMMA) -> bytes:
+    """Write ``sheet``: its column headers, then its rows, fields split by ``delimiter``."""
+    if delimiter not in (COMMA, SEMICOLON):
+        raise ValueError(f"not a CSV delimiter: {delimiter!r}")
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+    )
     writer.writerow([column.header for column in sheet.columns])
     for row in sheet.rows:
         writer.writerow([_value(row.get(column.key), column.kind) for column in sheet.columns])

@@ -439,8 +439,12 @@ class _Writer:
     def captioned_table(self, block: Table) -> None:
         if block.caption:
             self.styled(block.caption, "Dialogue Caption")
-        self.grid_table(block)
+        table = self.grid_table(block)
         if block.note:
+            # The note belongs to its table: the last row keeps with it across a page turn.
+            for cell in table.rows[-1].cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
             self.styled(block.note, "Dialogue Table Note", before=2)
         if block.space_after is not None:
             self.styled("", "Dialogue Plain", after=block.space_after)

@@ -100,6 +100,10 @@ def write_xlsx(sheet_rows: Rows) -> bytes:
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    # Printed, the sheet fits the page's width and runs on over as many pages as it needs.
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
 
     properties = sheet_rows.properties
     book = workbook.properties

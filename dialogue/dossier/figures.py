@@ -364,10 +364,23 @@ class DossierFigures:
         rows += [
             FigureRow("online_share", _l("Online share of new dossiers"), r.online_share, True),
             FigureRow(
-                "on_time_resolved", _l("On time, of those resolved"), r.on_time_resolved, True
+                "on_time_resolved",
+                _l("Resolved before or on the deadline, of all resolved"),
+                r.on_time_resolved,
+                True,
             ),
-            FigureRow("on_time_load", _l("On time, of the whole load"), r.on_time_load, True),
-            FigureRow("overdue", _l("Overdue, of the whole load"), r.overdue, True),
+            FigureRow(
+                "on_time_load",
+                _l("Resolved in time or still within the deadline, of all to handle"),
+                r.on_time_load,
+                True,
+            ),
+            FigureRow(
+                "overdue",
+                _l("Resolved late or past the deadline, of all to handle"),
+                r.overdue,
+                True,
+            ),
         ]
         if self.early_base is not None:
             rows.append(

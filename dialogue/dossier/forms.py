@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, StringField
+from wtforms import DateField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -68,23 +68,23 @@ def _count(label, *, required: bool = True, description=None) -> CountField:
 
 
 class CountsForm(FlaskForm):
-    carried_over = _count(_l("Carried over unresolved from earlier periods (R_prev)"))
-    received_online = _count(_l("Received online, dịch vụ công (R_on)"))
-    received_desk = _count(_l("Received at the desk or by post (R_off)"))
+    carried_over = _count(_l("Carried over unresolved from earlier periods"))
+    received_online = _count(_l("Received online (dịch vụ công)"))
+    received_desk = _count(_l("Received at the desk or by post"))
     resolved_early = _count(
-        _l("Resolved before the deadline (S_early)"),
+        _l("Resolved before the deadline"),
         required=False,
         description=_l(
             "Leave empty if the report does not count them apart: then enter all the dossiers "
             "resolved in time under “on time”."
         ),
     )
-    resolved_on_time = _count(_l("Resolved on time (S_ontime)"))
-    resolved_late = _count(_l("Resolved late (S_late)"))
-    pending_within = _count(_l("In progress at the cut-off, within the deadline (P_in)"))
-    pending_overdue = _count(_l("In progress at the cut-off, past the deadline (P_over)"))
+    resolved_on_time = _count(_l("Resolved on the deadline day"))
+    resolved_late = _count(_l("Resolved late"))
+    pending_within = _count(_l("In progress at the cut-off, within the deadline"))
+    pending_overdue = _count(_l("In progress at the cut-off, past the deadline"))
     returned = _count(
-        _l("Returned, withdrawn or refused (X)"),
+        _l("Returned, withdrawn or refused"),
         required=False,
         description=_l("Leave empty if the ward does not track them."),
     )
@@ -96,7 +96,7 @@ class CountsForm(FlaskForm):
 class DossierReportForm(CountsForm):
     cutoff_date = DateField(_l("Figures as of"), validators=[Optional()])
     early_count = _count(_l("Resolved early by the ward's measure"), required=False)
-    early_base = _count(_l("Out of (the base B)"), required=False)
+    early_base = _count(_l("Out of how many dossiers (the base)"), required=False)
     early_measure = StringField(
         _l("The ward's measure of early"),
         validators=[Length(max=200, message=TOO_LONG)],
@@ -109,6 +109,15 @@ class DossierReportForm(CountsForm):
         filters=[normalize_text],
         description=_l("For example: hồ sơ có phiếu hẹn và hồ sơ dịch vụ công."),
     )
+    other_results = TextAreaField(
+        _l("Other results of the period"),
+        validators=[Length(max=4000, message=TOO_LONG)],
+        description=_l(
+            "Optional, one a line, as the report words them. For example: Trả 45 kết quả đăng ký "
+            "khai sinh tại nhà cho công dân."
+        ),
+        render_kw={"rows": 4},
+    )
 
     def to_data(self) -> ReportData:
         return ReportData(
@@ -118,6 +127,7 @@ class DossierReportForm(CountsForm):
             early_measure=self.early_measure.data or "",
             early_base_definition=self.early_base_definition.data or "",
             cutoff_date=self.cutoff_date.data,
+            other_results=self.other_results.data or "",
         )
 
 

@@ -74,6 +74,9 @@ class DossierReport(WardScopedMixin, CountsMixin, TimestampMixin, db.Model):
     early_measure: Mapped[str] = mapped_column(sa.String(200), default="")
     early_base_definition: Mapped[str] = mapped_column(sa.String(500), default="")
     cutoff_date: Mapped[date | None]
+    # Results the figures do not hold, in the reporter's words, one a line: "trả 45 kết quả
+    # đăng ký khai sinh tại nhà". The minutes print them under the table.
+    other_results: Mapped[str] = mapped_column(sa.Text, default="")
 
     conference: Mapped[Conference] = relationship()
     lines: Mapped[list[DossierLine]] = relationship(

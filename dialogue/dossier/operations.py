@@ -31,6 +31,7 @@ class ReportData:
     early_measure: str = ""
     early_base_definition: str = ""
     cutoff_date: date | None = None
+    other_results: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ def _checked_report(data: ReportData) -> ReportData:
         early_measure=measure if base is not None else "",
         early_base_definition=definition if base is not None else "",
         cutoff_date=data.cutoff_date,
+        other_results="\n".join(
+            line
+            for line in (normalize_text(line) for line in data.other_results.splitlines())
+            if line
+        ),
     )
 
 
@@ -155,6 +161,7 @@ def save_report(conference: Conference, data: ReportData) -> DossierReport:
     report.early_measure = data.early_measure
     report.early_base_definition = data.early_base_definition
     report.cutoff_date = data.cutoff_date
+    report.other_results = data.other_results
     db.session.flush()
     return report
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import selectinload
 
 from dialogue.conferences.models import Conference, ConferenceStatus
@@ -26,6 +26,11 @@ SNAPSHOT = "snapshot"
 CLOSED_EVENT = "conference.closed"
 # While a conference is in one of these states, its public screens stay connected.
 FOLLOWED_STATUSES = frozenset({ConferenceStatus.ANNOUNCED, ConferenceStatus.IN_PROGRESS})
+
+
+def is_followed(conference: Conference) -> bool:
+    """Public screens stay connected: announced or under way, unless typed in afterwards."""
+    return conference.status in FOLLOWED_STATUSES and not conference.is_recorded_afterwards
 
 
 def current_sequence(conference: Conference) -> int:
@@ -228,3 +233,16 @@ def qr_image(text: str) -> str:
     from dialogue.invitations.letters import qr_data_uri
 
     return qr_data_uri(text)
+
+
+def live_page_address(conference: Conference) -> str:
+    """The residents' live page of ``conference`` as phones in the hall reach it (its QR code).
+
+    ``DIALOGUE_PUBLIC_URL`` (the site as residents reach it) wins over the address the staff
+    member's own request came to, which may be one only the ward's network knows.
+    """
+    values = {"ward_slug": conference.ward.slug, "conference_id": conference.id}
+    base = (current_app.config.get("DIALOGUE_PUBLIC_URL") or "").strip()
+    if base:
+        return base.rstrip("/") + url_for("feed.live_page", **values)
+    return url_for("feed.live_page", _external=True, **values)

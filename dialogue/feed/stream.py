@@ -20,10 +20,10 @@ from dialogue.conferences.models import Conference
 from dialogue.extensions import db
 from dialogue.feed.operations import (
     CLOSED_EVENT,
-    FOLLOWED_STATUSES,
     PING,
     catch_up_frames,
     event_data,
+    is_followed,
     sse_frame,
 )
 from dialogue.live.bus import Subscription
@@ -147,6 +147,6 @@ class LiveStream:
                 self.finished = True
                 return []
             frames, self.last = catch_up_frames(conference, self.last, public=self.public)
-            if self.public and conference.status not in FOLLOWED_STATUSES:
+            if self.public and not is_followed(conference):
                 self.finished = True
         return frames

@@ -43,7 +43,7 @@ def _stream(conference: Conference, *, public: bool) -> Response:
     subscription = get_bus(current_app).subscribe(channel_for(conference.id))
     try:
         frames, last = operations.catch_up_frames(conference, _resume_point(), public=public)
-        follows = not public or conference.status in operations.FOLLOWED_STATUSES
+        follows = not public or operations.is_followed(conference)
     except BaseException:
         subscription.close()
         raise

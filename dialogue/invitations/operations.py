@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -11,6 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.dates import to_local, vn_short_date
+from dialogue.core.db import utcnow
 from dialogue.core.search import search_condition
 from dialogue.core.text import fold
 from dialogue.documents.models import DocumentNumber, DocumentType
@@ -67,7 +70,22 @@ class SearchHit:
 
 
 def can_change_invitations(conference: Conference) -> bool:
-    return conference.status in INVITABLE_STATES
+    # A conference recorded afterwards was held before it was entered: nobody is invited now.
+    return conference.status in INVITABLE_STATES and not conference.is_recorded_afterwards
+
+
+def _check_not_held(conference: Conference, now: datetime | None = None) -> None:
+    """Refuse new letters for a conference already held: they would carry today's date."""
+    ward = conference.ward
+    today = to_local(now or utcnow(), ward.timezone).date()
+    if conference.is_recorded_afterwards or conference.start_local.date() < today:
+        raise ValidationFailed(
+            _(
+                "This conference was held on %(date)s: invitation letters can no longer be "
+                "issued for it.",
+                date=vn_short_date(conference.start_dt, ward.timezone),
+            )
+        )
 
 
 def _check_open(conference: Conference) -> None:
@@ -258,6 +276,7 @@ def issue_letters(conference: Conference, attendees: Sequence[Attendee]) -> Docu
     number = letters_number_of(conference)
     if number is None:
         _check_open(conference)
+        _check_not_held(conference)
         number = allocate_number(
             conference.ward,
             DocumentType.INVITATION,

@@ -99,8 +99,10 @@ def _lock(conference: Conference) -> None:
 
 def _check_end(conference: Conference, end_dt: datetime, now: datetime) -> None:
     tz = conference.ward.timezone
-    if end_dt <= conference.start_dt:
-        start = f"{vn_time(conference.start_dt, tz)}, {vn_short_date(conference.start_dt, tz)}"
+    # After the actual start: a conference started early may close before its planned time.
+    started = conference.held_start_dt
+    if end_dt <= started:
+        start = f"{vn_time(started, tz)}, {vn_short_date(started, tz)}"
         raise ValidationFailed(
             _("The end must be later than the start (%(start)s).", start=start),
             field="end_time",

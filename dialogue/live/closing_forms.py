@@ -131,8 +131,14 @@ class ConclusionForm(FlaskForm):
 
     @classmethod
     def initial_data(cls, conference: Conference, *, blank_rows: int = 1) -> dict:
-        """The form's values for ``conference``: its end (or now), conclusion and tasks."""
-        end = to_local(conference.end_dt or utcnow(), conference.ward.timezone)
+        """The form's values for ``conference``: its end (or now), conclusion and tasks.
+
+        A conference recorded afterwards ended long ago: its planned end is the better guess.
+        """
+        end_dt = conference.end_dt
+        if end_dt is None and conference.is_recorded_afterwards:
+            end_dt = conference.planned_end_dt
+        end = to_local(end_dt or utcnow(), conference.ward.timezone)
         rows = [
             {
                 "task_id": task.id,

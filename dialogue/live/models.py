@@ -34,6 +34,29 @@ class TurnOutcome(TitledEnum):
 REFERRAL_DAYS = 10
 
 
+class SpeakerMatch(TitledEnum):
+    """What became of a speaker's name typed while the list of those present was out of reach.
+
+    Offline, the console cannot offer the people checked in, so the name is kept as typed
+    ("vu dinh khoi"). On arrival it is matched against them: linked when one person clearly
+    fits, otherwise left for a secretary to confirm (one of the candidates, or as typed).
+    """
+
+    LINKED = "linked"
+    TO_CONFIRM = "to_confirm"
+    CONFIRMED = "confirmed"
+    KEPT = "kept"
+
+    @property
+    def title(self) -> str:
+        return {
+            SpeakerMatch.LINKED: _l("Matched with the list of those present"),
+            SpeakerMatch.TO_CONFIRM: _l("Name to confirm"),
+            SpeakerMatch.CONFIRMED: _l("Confirmed by a secretary"),
+            SpeakerMatch.KEPT: _l("Kept as typed"),
+        }[self]
+
+
 class Turn(TimestampMixin, db.Model):
     """One speaking turn (lượt phát biểu): who spoke, what was asked, and what became of it.
 
@@ -59,6 +82,10 @@ class Turn(TimestampMixin, db.Model):
     client_key: Mapped[str | None] = mapped_column(sa.String(64))
     # Raised by every change; a save made against an older version is a conflict.
     version: Mapped[int] = mapped_column(default=1)
+    # When it was spoken: the moment a secretary saved it in the browser (offline too), kept
+    # between the start of the conference and its arrival here. A turn that arrives late
+    # takes its place among the others by this.
+    spoken_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     speaker_attendee_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("attendees.id", ondelete="SET NULL"), index=True
@@ -68,6 +95,13 @@ class Turn(TimestampMixin, db.Model):
         sa.ForeignKey("residential_groups.id", ondelete="SET NULL"), index=True
     )
     speaker_organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    # A name typed offline, matched on arrival (None: picked from the list, or typed online).
+    speaker_match: Mapped[SpeakerMatch | None] = mapped_column(
+        enum_column(SpeakerMatch, "speaker_match")
+    )
+    # The name as it was typed, kept once matched; the attendees it may be, while to confirm.
+    speaker_typed_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    speaker_candidate_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
     procedure_area_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("procedure_areas.id", ondelete="SET NULL"), index=True
     )
@@ -117,7 +151,15 @@ class Turn(TimestampMixin, db.Model):
     @property
     def public_speaker(self) -> str:
         """The speaker as residents see them: named only where the ward chose to show names."""
-        if self.conference.ward.shows_speaker_names and self.speaker_name:
+        return self._speaker(named=self.conference.ward.shows_speaker_names)
+
+    @property
+    def document_speaker(self) -> str:
+        """The speaker as the minutes (and their published copy) name them: the ward's choice."""
+        return self._speaker(named=self.conference.ward.names_speakers_in_documents)
+
+    def _speaker(self, *, named: bool) -> str:
+        if named and self.speaker_name:
             return self.speaker_name
         if self.speaker_group is not None:
             return f"Công dân {self.speaker_group.name[:1].lower()}{self.speaker_group.name[1:]}"

@@ -24,7 +24,7 @@ The context, key by key (``doc`` in the templates)::
     secretaries         [display names]; secretary: the one who signs ("" if none)
     opening, report_summary, conclusion      [paragraphs]
     figures             None or caption, rows [number, key, label, value, level, is_rate,
-                        note], note
+                        note], note, other_results [lines the reporter wrote]
     turn_order          "by_area" or "speaking"
     turn_groups         [title, code, name, turns [turn]]; one untitled group in speaking order
     turn (each)         number, position, speaker, affiliation, area, question, outcome
@@ -32,7 +32,7 @@ The context, key by key (``doc`` in the templates)::
                         (the sentence), referral_unit, referral_due, referral_note
     turn_count, turn_summary
     tasks               [number, content, unit, deadline ("31/12/2020" or "Thường xuyên")]
-    referrals           [number, speaker, area, question, unit, due, note]
+    referrals           [number, turn_number, speaker, area, question, unit, due, note]
     closing             the closing sentence (BB) or the notice's last sentence (TB)
     publication         TB: how the notice is made public
     signatures          left (BB only) and right: lines [UPPER CASE], name
@@ -40,6 +40,7 @@ The context, key by key (``doc`` in the templates)::
     metadata            title, author, language, subject, keywords [..]
     version, public_url, public_code, published_dt (ISO text), published_on ("03/7/2020")
     verification        None, or url, code, version, published_on (the PDF's last page)
+    recorded_note       "" or the note of a conference typed in afterwards (its last line)
 
 The secretary who signs a BB (THƯ KÝ) is the one who submitted the draft when they are one
 of the conference's secretaries, otherwise the first of them by name.
@@ -47,6 +48,7 @@ of the conference's secretaries, otherwise the first of them by name.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -63,6 +65,7 @@ from dialogue.core.dates import to_local, vn_date, vn_datetime, vn_time
 from dialogue.core.text import normalize_text
 from dialogue.documents.models import DocumentType
 from dialogue.dossier.figures import figures_for, format_count, format_rate
+from dialogue.dossier.operations import report_of
 from dialogue.extensions import db
 from dialogue.live.models import Turn, TurnOutcome
 
@@ -124,7 +127,19 @@ def _nfc(value: str | None) -> str:
     return unicodedata.normalize("NFC", value or "").strip()
 
 
+def _keep_numbers_with_units(text: str) -> str:
+    """Join a number to the word it counts, so that "6 tháng" never breaks across lines."""
+    return _NUMBER_AND_UNIT.sub("\\1\u00a0\\2", text)
+
+
+_NUMBER_AND_UNIT = re.compile(r"(\d+) (tháng|năm|ngày|quý|giờ|lần)\b")
+
+
 def _lower_first(text: str) -> str:
+    """Lower the first letter of a title set into a sentence; an acronym ("UBND") stays."""
+    first_word = text.split(maxsplit=1)[0] if text.strip() else ""
+    if len(first_word) > 1 and first_word.isupper():
+        return text
     return text[:1].lower() + text[1:] if text else text
 
 
@@ -132,14 +147,45 @@ def _subject(conference: Conference) -> str:
     return _nfc(conference.subject or conference.title).rstrip(" .;")
 
 
-def _person(name: str, title: str = "") -> dict:
-    name, title = _nfc(name), _nfc(title)
+# Words that show a title already names its body: "Chủ tịch UBND phường" needs nothing more.
+_BODY_WORDS = ("phường", "xã", "đặc khu", "ubnd", "hđnd", "ủy ban", "mttq", "đảng", "hội", "đoàn")
+
+
+def _office_title(title: str, organisation: str) -> str:
+    """A title with its body: "Chủ tịch" of "Ủy ban MTTQ phường" reads "Chủ tịch Ủy ban MTTQ phường".
+
+    Two bare "Chủ tịch" in "Thành phần tham dự" would not say who is who.
+    """
+    title, organisation = _nfc(title), _nfc(organisation)
+    if not organisation:
+        return title
+    if not title:
+        return organisation
+    folded = title.casefold()
+    if any(word in folded for word in _BODY_WORDS):
+        return title
+    return f"{title} {organisation}"
+
+
+def _person(name: str, title: str = "", organisation: str = "") -> dict:
+    name, title = _nfc(name), _office_title(title, organisation)
     label = f"{name} - {title}" if title else name
-    return {"name": name, "title": title, "text": _text("attendance.person", label=label)}
+    return {
+        "name": name,
+        "title": title,
+        "label": label,
+        "text": _text("attendance.person", label=label),
+    }
 
 
 def _person_of(person) -> dict | None:
-    return _person(person.full_name, person.title) if person is not None else None
+    if person is None:
+        return None
+    return _person(person.full_name, person.title, person.organisation)
+
+
+def _label(person) -> str:
+    return _person_of(person)["label"]
 
 
 def _chair_role(conference: Conference) -> str:
@@ -188,7 +234,7 @@ def _leaders(conference: Conference, named: Iterable[dict], named_ids: set[int])
         (a for a in present if a.person_id is None or a.person_id not in named_ids),
         key=lambda a: (order.get(a.delegate_category_id, (0, 0)), a.id),
     )
-    leaders += [_person(a.full_name, a.title) for a in present]
+    leaders += [_person(a.full_name, a.title, a.organisation) for a in present]
     return leaders
 
 
@@ -287,6 +333,7 @@ def _figures(conference: Conference) -> dict | None:
         "caption": caption,
         "rows": rows,
         "note": _text("figures.note"),
+        "other_results": paragraphs(report_of(conference).other_results),
         "received": figures.counts.received,
         "received_online": figures.counts.received_online,
         "resolved": figures.counts.resolved,
@@ -324,7 +371,7 @@ def _referral_sentence(turn: Turn) -> str:
 
 
 def _turn(turn: Turn, number: int) -> dict:
-    speaker = _nfc(turn.public_speaker)
+    speaker = _nfc(turn.document_speaker)
     affiliation = ""
     if turn.speaker_organisation:
         affiliation = _nfc(turn.speaker_organisation)
@@ -354,13 +401,18 @@ def _turn(turn: Turn, number: int) -> dict:
 
 
 def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
+    """The turns in speaking order, or grouped by area; numbered by speaking order either way.
+
+    A turn keeps its number in the BB, the TB, the exports and the public pages.
+    """
+    numbers = {turn.id: number for number, turn in enumerate(turns, start=1)}
     if not by_area:
         return [
             {
                 "title": "",
                 "code": "",
                 "name": "",
-                "turns": [_turn(t, n) for n, t in enumerate(turns, start=1)],
+                "turns": [_turn(t, numbers[t.id]) for t in turns],
             }
         ]
     areas: dict[int | None, list[Turn]] = {}
@@ -374,14 +426,10 @@ def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
         return (0, area.position, area.id)
 
     groups = []
-    number = 0
     for area_id in sorted(areas, key=area_key):
         members = areas[area_id]
         area = members[0].procedure_area if area_id is not None else None
-        numbered = []
-        for turn in members:
-            number += 1
-            numbered.append(_turn(turn, number))
+        numbered = [_turn(turn, numbers[turn.id]) for turn in members]
         if area is None:
             title = _text("turns.other_area")
             groups.append({"title": title, "code": "", "name": "", "turns": numbered})
@@ -389,9 +437,8 @@ def _turn_groups(turns: list[Turn], by_area: bool) -> list[dict]:
             name, code = _nfc(area.name_vi), _nfc(area.code)
             groups.append(
                 {
-                    "title": _text("turns.area_code", name=name, code=code)
-                    if code
-                    else _text("turns.area", name=name),
+                    # The area's name only: its code is the office's, not the reader's.
+                    "title": _text("turns.area", name=name),
                     "code": code,
                     "name": name,
                     "turns": numbered,
@@ -443,6 +490,8 @@ def _referrals(turn_groups: list[dict]) -> list[dict]:
     return [
         {
             "number": number,
+            # The turn's own number, as the BB, the exports and the public pages give it.
+            "turn_number": turn["number"],
             "speaker": turn["speaker"],
             "area": turn["area"],
             "question": turn["question"],
@@ -462,7 +511,7 @@ def _closing(conference: Conference) -> str:
     if end is None:
         return _text("closing.ended_unknown")
     tz = conference.ward.timezone
-    if to_local(end, tz).date() == to_local(conference.start_dt, tz).date():
+    if to_local(end, tz).date() == to_local(conference.held_start_dt, tz).date():
         return _text("closing.ended_same_day", time=vn_time(end, tz))
     return _text("closing.ended", when=vn_datetime(end, tz))
 
@@ -492,7 +541,8 @@ def _signatures(conference: Conference, doc_type: DocumentType, secretary: str) 
 
 
 def _notice_subject(conference: Conference) -> str:
-    return _text("header.notice_subject", office=_office(conference), subject=_subject(conference))
+    subject = _lower_first(_subject(conference))
+    return _text("header.notice_subject", office=_office(conference), subject=subject)
 
 
 def _office(conference: Conference) -> str:
@@ -512,7 +562,7 @@ def _metadata(conference: Conference, doc_type: DocumentType, subject: str, numb
         keywords = _lines("metadata.notice_keywords")
     if number:
         title = _text("metadata.numbered", title=title, number=number)
-    year = to_local(conference.start_dt, ward.timezone).year
+    year = to_local(conference.held_start_dt, ward.timezone).year
     keywords += [*_lines("metadata.keywords"), ward.full_name, str(year)]
     return {
         "title": title[:MAX_TITLE_LENGTH],
@@ -536,7 +586,7 @@ def _texts(conference: Conference, doc_type: DocumentType, draft) -> dict:
 
 def _turn_order(draft) -> str:
     order = getattr(draft, "turn_order", None)
-    return getattr(order, "value", order) or "by_area"
+    return getattr(order, "value", order) or "speaking"
 
 
 def document_context(
@@ -584,7 +634,7 @@ def _compose(
     texts = _texts(conference, doc_type, draft)
     number = number_label or f"{NUMBER_PLACEHOLDER}/{doc_type.value}-{ward.issuer_code}"
     if doc_type is DocumentType.MINUTES:
-        place_date = vn_date(conference.start_dt, place=ward.place_name, tz=tz)
+        place_date = vn_date(conference.held_start_dt, place=ward.place_name, tz=tz)
         title, subject = _text("header.minutes_title"), _subject(conference)
     else:
         if published_dt is not None:
@@ -633,9 +683,9 @@ def _compose(
             "place_date": place_date,
         },
         "title": title,
-        "subject": subject,
-        "start": vn_datetime(conference.start_dt, tz),
-        "start_date": short_date(to_local(conference.start_dt, tz).date()),
+        "subject": _keep_numbers_with_units(subject),
+        "start": vn_datetime(conference.held_start_dt, tz),
+        "start_date": short_date(to_local(conference.held_start_dt, tz).date()),
         "venue": _nfc(conference.venue),
         "attendance": attendance,
         "chair": chair,
@@ -666,6 +716,11 @@ def _compose(
         "published_dt": published_dt.isoformat() if published_dt else None,
         "published_on": published_on,
         "verification": verification,
+        "recorded_note": _text(
+            "recorded.note", entered=short_date(to_local(conference.recorded_dt, tz).date())
+        )
+        if conference.is_recorded_afterwards
+        else "",
     }
 
 
@@ -679,7 +734,7 @@ def draft_or_defaults(conference: Conference, doc_type, draft=None):
     texts = default_texts(conference, doc_type)
     # Not added to the session: it exists only for this rendering.
     return MinutesDraft(
-        conference_id=conference.id, doc_type=doc_type, turn_order=TurnOrder.BY_AREA, **texts
+        conference_id=conference.id, doc_type=doc_type, turn_order=TurnOrder.SPEAKING, **texts
     )
 
 
@@ -713,7 +768,8 @@ def _opening(conference: Conference, kind: str, **values) -> str:
     values |= {
         "at_venue": _at_venue(conference),
         "ward": conference.ward.full_name,
-        "subject": _subject(conference),
+        # "… tổ chức hội nghị đối thoại …": the title typed in the plan, inside a sentence.
+        "subject": _lower_first(_subject(conference)),
     }
     if plan:
         return _text(f"defaults.{kind}.opening_under_plan", plan=plan, **values)
@@ -726,13 +782,13 @@ def _period(conference: Conference) -> str:
 
 def _default_opening_bb(conference: Conference) -> str:
     ward = conference.ward
-    when = vn_datetime(conference.start_dt, ward.timezone)
+    when = vn_datetime(conference.held_start_dt, ward.timezone)
     first = _opening(conference, "minutes", when=when)
     second = _text("defaults.minutes.introduction")
     if conference.chair:
         second += " " + _text(
             "defaults.minutes.chair_opens",
-            chair=_nfc(conference.chair.label),
+            chair=_label(conference.chair),
             ward_word=ward.kind.word,
         )
     return f"{first}\n{second}"
@@ -740,7 +796,7 @@ def _default_opening_bb(conference: Conference) -> str:
 
 def _default_report_summary(conference: Conference) -> str:
     if conference.reporter:
-        presenter = _text("defaults.minutes.presenter", reporter=_nfc(conference.reporter.label))
+        presenter = _text("defaults.minutes.presenter", reporter=_label(conference.reporter))
     else:
         presenter = _text("defaults.minutes.no_presenter")
     text = _text("defaults.minutes.report", presenter=presenter, period=_period(conference))
@@ -767,10 +823,10 @@ def _default_report_summary(conference: Conference) -> str:
 
 def _default_opening_tb(conference: Conference) -> str:
     ward = conference.ward
-    day = short_date(to_local(conference.start_dt, ward.timezone).date())
+    day = short_date(to_local(conference.held_start_dt, ward.timezone).date())
     text = _opening(conference, "notice", day=day)
     if conference.chair:
-        text += _text("defaults.notice.chair", chair=_nfc(conference.chair.label))
+        text += _text("defaults.notice.chair", chair=_label(conference.chair))
     present = count_attendance(conference, locale=LOCALE).total.present
     if present:
         text += _text("defaults.notice.present", present=_count(present))
@@ -787,12 +843,11 @@ def default_recipients(conference: Conference, doc_type) -> list[str]:
     """The usual "Nơi nhận" of a ward's BB or TB: report upwards, the ward's bodies, the file."""
     ward = conference.ward
     upper = _nfc(ward.parent_agency)
-    if upper:
-        first = _text("defaults.recipients.superior", agency=upper)
-    else:
-        first = _text("defaults.recipients.no_superior")
+    if not upper and _nfc(ward.province):
+        upper = _text("defaults.recipients.province", province=_lower_first(_nfc(ward.province)))
+    first = [_text("defaults.recipients.superior", agency=upper)] if upper else []
     kind = "notice" if _doc_type(doc_type) is DocumentType.NOTICE else "minutes"
-    return [first, *_lines(f"defaults.recipients.{kind}", ward_word=ward.kind.word)]
+    return [*first, *_lines(f"defaults.recipients.{kind}", ward_word=ward.kind.word)]
 
 
 def default_texts(conference: Conference, doc_type) -> dict:

@@ -9,6 +9,7 @@ from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
 from dialogue.core.scoping import get_scoped_or_404
+from dialogue.documents.csv import COMMA, SEMICOLON
 from dialogue.documents.downloads import content_disposition, dated_filename
 from dialogue.documents.models import DocumentType
 from dialogue.minutes import exports
@@ -45,8 +46,9 @@ def _include_withdrawn() -> bool:
     return request.args.get("withdrawn", "") in {"1", "true", "yes", "on"}
 
 
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
+def _download(content: bytes, content_type: str, filename: str) -> Response:
+    # The type as given, charset included once (``mimetype=`` would add a second one).
+    response = Response(content, content_type=content_type)
     response.headers["Content-Disposition"] = content_disposition(filename)
     # Personal data of residents: neither shared caches nor the browser keep a copy.
     response.headers["Cache-Control"] = "private, no-store"
@@ -66,7 +68,11 @@ def turns_xlsx(conference_id: int):
 @role_required(*EXPORT_ROLES)
 def turns_csv(conference_id: int):
     conference = _conference(conference_id)
-    content = exports.turns_csv(conference, include_withdrawn=_include_withdrawn())
+    # ?sep=semicolon: the form Excel opens by double-click with Vietnamese regional settings.
+    delimiter = SEMICOLON if request.args.get("sep") == "semicolon" else COMMA
+    content = exports.turns_csv(
+        conference, include_withdrawn=_include_withdrawn(), delimiter=delimiter
+    )
     filename = _filename(TURNS_STEM, conference, "csv")
     return _download(content, exports.CSV_MIMETYPE, filename)
 

@@ -140,8 +140,11 @@ def turns_sheet(conference: Conference, *, include_withdrawn: bool = False) -> R
     )
 
 
-def turns_csv(conference: Conference, *, include_withdrawn: bool = False) -> bytes:
-    return csv_writer.write_csv(turns_sheet(conference, include_withdrawn=include_withdrawn))
+def turns_csv(
+    conference: Conference, *, include_withdrawn: bool = False, delimiter: str = csv_writer.COMMA
+) -> bytes:
+    sheet = turns_sheet(conference, include_withdrawn=include_withdrawn)
+    return csv_writer.write_csv(sheet, delimiter=delimiter)
 
 
 def turns_xlsx(conference: Conference, *, include_withdrawn: bool = False) -> bytes:
@@ -227,6 +230,10 @@ class _Minutes:
             TableColumn("Số liệu", 30, Align.RIGHT),
         )
         self.add(Table(columns, tuple(body), caption=figures["caption"], note=figures["note"]))
+        if figures.get("other_results"):
+            self.para("Kết quả khác trong kỳ:", keep_with_next=True)
+            for line in figures["other_results"]:
+                self.para(f"- {line}")
 
     def turns(self) -> None:
         for group in self.doc["turn_groups"]:
@@ -249,6 +256,8 @@ class _Minutes:
                     self.add(Paragraph(runs))
                 if turn["referral"]:
                     self.para(turn["referral"], italic=True)
+                if turn["referral_note"]:
+                    self.para(f"Yêu cầu: {turn['referral_note']}", italic=True)
                 if turn["outcome"] == TurnOutcome.PENDING.value:
                     self.para("Chưa ghi nhận nội dung trả lời.", italic=True)
 
@@ -268,7 +277,8 @@ class _Minutes:
     def referrals_table(self, referrals: Sequence[dict]) -> None:
         rows = []
         for item in referrals:
-            who = item["speaker"] + (f" (lĩnh vực {item['area']})" if item["area"] else "") + ":"
+            who = f"Ý kiến {item['turn_number']}. {item['speaker']}"
+            who += (f" (lĩnh vực {item['area']})" if item["area"] else "") + ":"
             content = [CellLine((Run(who, italic=True), Run(f" {item['question']}")))]
             if item["note"]:
                 content.append(CellLine((Run(f"Yêu cầu: {item['note']}", italic=True, size=11),)))
@@ -302,7 +312,9 @@ class _Minutes:
                 "Số đại biểu theo thành phần", "Thành phần", attendance["by_category"], attendance
             )
         if attendance["by_group"]:
-            self.count_table("Số người dự theo tổ dân phố", "Tổ dân phố", attendance["by_group"])
+            self.count_table(
+                "Số người dự theo tổ dân phố", "Tổ dân phố", attendance["by_group"], attendance
+            )
         chair = f"{doc['chair']['text']}, chủ tọa hội nghị" if doc["chair"] else "…"
         if doc["cochairs"]:
             chair += "; đồng chủ trì: " + ", ".join(
@@ -339,6 +351,7 @@ class _Minutes:
         signatures = doc["signatures"]
         self.add(Signatures(_signature(signatures["left"]), _signature(signatures["right"])))
         self.add(Recipients(tuple(doc["recipients"])))
+        self.recorded_note()
 
     def notice(self) -> None:
         doc = self.doc
@@ -370,6 +383,11 @@ class _Minutes:
                 Recipients(tuple(doc["recipients"])), _signature(doc["signatures"]["right"])
             )
         )
+        self.recorded_note()
+
+    def recorded_note(self) -> None:
+        if self.doc.get("recorded_note"):
+            self.para(self.doc["recorded_note"], italic=True, style=Style.NOTE, space_before=12)
 
     def compose(self) -> ComposedDocument:
         doc = self.doc

@@ -63,8 +63,11 @@ class DraftForm(FlaskForm):
     )
     turn_order = SelectField(
         _l("Order of the speaking turns"),
-        choices=[SelectChoice(order.value, order.title) for order in TurnOrder],
-        default=TurnOrder.BY_AREA.value,
+        choices=[
+            SelectChoice(order.value, order.title)
+            for order in (TurnOrder.SPEAKING, TurnOrder.BY_AREA)
+        ],
+        default=TurnOrder.SPEAKING.value,
     )
     # The draft's version when the form was opened: a save made against an older one is refused.
     version = HiddenField(filters=[_version])

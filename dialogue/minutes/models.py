@@ -76,7 +76,7 @@ class MinutesDraft(TimestampMixin, db.Model):
     # "Nơi nhận": one recipient a line, the last normally "Lưu: VT, Hồ sơ".
     recipients: Mapped[str] = mapped_column(sa.Text, default="")
     turn_order: Mapped[TurnOrder] = mapped_column(
-        enum_column(TurnOrder, "turn_order"), default=TurnOrder.BY_AREA
+        enum_column(TurnOrder, "turn_order"), default=TurnOrder.SPEAKING
     )
     # Raised by every save; a save made against an older version is refused, nothing is lost.
     version: Mapped[int] = mapped_column(default=1)

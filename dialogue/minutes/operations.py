@@ -22,7 +22,7 @@ from werkzeug.routing import BuildError
 
 from dialogue.audit.recording import record_event
 from dialogue.auth.models import Role, User
-from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.conferences.models import PUBLICATION_DAYS, Conference, ConferenceStatus
 from dialogue.conferences.operations import change_status
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
@@ -44,7 +44,6 @@ from dialogue.minutes.render import render_document_html, render_document_pdf
 # The two documents a conference publishes, in the order they are shown.
 DOCUMENT_TYPES = (DocumentType.MINUTES, DocumentType.NOTICE)
 # The law asks that the results be published within this many days of the conference.
-PUBLICATION_DAYS = 10
 # The minutes are written after the session: while it is closed, and to correct them later.
 WRITABLE_STATES = frozenset({ConferenceStatus.CLOSED, ConferenceStatus.PUBLISHED})
 
@@ -78,7 +77,7 @@ class DraftData:
     report_summary: str = ""
     conclusion: str = ""
     recipients: str = ""
-    turn_order: TurnOrder = TurnOrder.BY_AREA
+    turn_order: TurnOrder = TurnOrder.SPEAKING
 
     @classmethod
     def of(cls, draft: MinutesDraft) -> DraftData:
@@ -635,6 +634,9 @@ class PublicationDeadline:
     deadline: date
     days_left: int  # negative once overdue
     published_on: date | None  # the day the second of the two documents was published
+    # Recorded afterwards: ``published_on`` is the day its results were posted on paper (if
+    # known), and the rule is not applied backwards to today's publication here.
+    is_recorded: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -642,7 +644,7 @@ class PublicationDeadline:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_published and self.days_left < 0
+        return not self.is_recorded and not self.is_published and self.days_left < 0
 
     @property
     def days_overdue(self) -> int:
@@ -678,14 +680,19 @@ def publication_deadlines(
     result = {}
     for conference in conferences:
         tz = conference.ward.timezone
-        deadline = conference.start_local.date() + timedelta(days=PUBLICATION_DAYS)
+        deadline = conference.held_start_local.date() + timedelta(days=PUBLICATION_DAYS)
         today = to_local(now, tz).date()
         dates = first_published.get(conference.id, {})
         published_on = None
-        if set(dates) >= set(DOCUMENT_TYPES):
+        if conference.is_recorded_afterwards:
+            published_on = conference.results_posted_on
+        elif set(dates) >= set(DOCUMENT_TYPES):
             published_on = max(to_local(_aware(value), tz).date() for value in dates.values())
         result[conference.id] = PublicationDeadline(
-            deadline=deadline, days_left=(deadline - today).days, published_on=published_on
+            deadline=deadline,
+            days_left=(deadline - today).days,
+            published_on=published_on,
+            is_recorded=conference.is_recorded_afterwards,
         )
     return result
 

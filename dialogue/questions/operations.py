@@ -92,7 +92,8 @@ class Received:
 
 
 def accepts_questions(conference: Conference) -> bool:
-    return conference.status in OPEN_FOR_QUESTIONS
+    # A conference recorded afterwards was over long before it was entered here.
+    return conference.status in OPEN_FOR_QUESTIONS and not conference.is_recorded_afterwards
 
 
 def closed_message(conference: Conference) -> str:
