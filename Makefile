@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 TRANSLATIONS := dialogue/translations
 
-.PHONY: run test lint format venv system-check translations extract-messages browser clean help
+.PHONY: run test lint format venv system-check translations extract-messages browser a11y clean help
 
 help:
 	@echo "make run     set up and serve the demo ward on http://127.0.0.1:$(PORT) (SQLite)"
@@ -54,7 +54,36 @@ browser:
 		fi; \
 	fi
 
-test: system-check translations browser
+# The accessibility checkers of tests/browser/test_accessibility.py: axe-core and the Nu Html
+# Checker (vnu.jar) from the npm registry, pinned by tests/a11y/package-lock.json; vnu.jar runs
+# on Debian's Java runtime. Its install script would fetch a Java of its own: --ignore-scripts.
+# Without them the test is skipped, except in CI (CI=true), where it fails.
+A11Y := tests/a11y
+A11Y_STAMP := $(A11Y)/node_modules/.installed
+
+a11y: $(A11Y_STAMP)
+	@if ! command -v java >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's Java runtime for the Nu Html Checker…"; \
+			(apt-get install -y -qq default-jre-headless >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)); \
+		else \
+			echo "The Nu Html Checker needs Java: sudo apt-get install default-jre-headless (the accessibility test is skipped without it)."; \
+		fi; \
+	fi
+
+$(A11Y_STAMP): $(A11Y)/package.json $(A11Y)/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's npm for the accessibility checkers…"; \
+		(apt-get install -y -qq npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq npm >/dev/null)); \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(A11Y) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ || \
+			echo "npm ci in $(A11Y) failed: the accessibility test is skipped."; \
+	else \
+		echo "The accessibility checkers need npm: sudo apt-get install npm (the accessibility test is skipped without it)."; \
+	fi
+
+test: system-check translations browser a11y
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -66,4 +95,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(A11Y)/node_modules

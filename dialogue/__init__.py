@@ -46,6 +46,7 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.conferences.views import bp as conferences_bp
     from dialogue.dossier.views import bp as dossier_bp
     from dialogue.feed.views import bp as feed_bp
+    from dialogue.help.views import bp as help_bp
     from dialogue.invitations.views import bp as invitations_bp
     from dialogue.live.views import bp as live_bp
     from dialogue.main.views import bp as main_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         archive_bp,
         exports_bp,
         minutes_bp,
+        help_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dialogue.core import dates, wtforms_messages
+from dialogue.core import dates, forms, wtforms_messages
 from dialogue.core.locale import current_locale
 from dialogue.extensions import babel, csrf, limiter, login_manager
 
@@ -162,6 +162,7 @@ def _register_template_helpers(app: Flask) -> None:
     # "5.000" in Vietnamese, "5,000" in English.
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["vn_datetime"] = dates.vn_datetime
+    app.jinja_env.filters["html_datetime"] = dates.html_datetime
     app.jinja_env.filters["local_dt"] = lambda value, fmt="%d/%m/%Y %H:%M": (
         dates.to_local(value, select_timezone()).strftime(fmt) if value else ""
     )
@@ -188,6 +189,7 @@ def init_app(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     wtforms_messages.install()
+    forms.install_rendering()
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

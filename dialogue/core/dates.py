@@ -42,6 +42,13 @@ def vn_time(value: datetime, tz=None) -> str:
     return f"{local.hour} giờ {local.minute:02d} phút"
 
 
+def html_datetime(value: datetime | date) -> str:
+    """Write ``value`` for a ``<time datetime>`` attribute: HTML allows at most milliseconds."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
 def vn_datetime(value: datetime, tz=None) -> str:
     """Write "8 giờ 00 phút, ngày 30 tháng 6 năm 2020"."""
     return f"{vn_time(value, tz)}, {vn_date(value, tz=tz)}"

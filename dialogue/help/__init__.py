@@ -1,0 +1,1 @@
+"""The guides of each staff role ("Hướng dẫn") and the accessibility statement."""
