@@ -7,6 +7,8 @@ the conference's ward, so their messages say what is wrong rather than "Not a va
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from dialogue.core.db import utcnow
 from dialogue.live.models import TurnOutcome
 from dialogue.live.operations import MAX_QUESTION_LENGTH, MAX_REASON_LENGTH, TurnData
 from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit
@@ -43,6 +46,32 @@ def _hidden_id(label):
     return IntegerField(label, widget=HiddenInput(), validators=[Optional()])
 
 
+def parse_moment(value: str | None) -> datetime | None:
+    """A moment as the browser writes it (``Date.toISOString``), or None for anything else."""
+    if not value or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment.astimezone(UTC)
+
+
+def spoken_moment(saved_at: str | None, sent_at: str | None) -> datetime | None:
+    """When a turn was spoken, by the server's clock: now, less how long it waited to be sent.
+
+    The browser tells when it saved the turn and when it sent it, both by its own clock: the
+    wait between them does not depend on that clock being right, only on it running. Without
+    both (a form without the script), or with a sending before the saving: None (now).
+    """
+    saved, sent = parse_moment(saved_at), parse_moment(sent_at)
+    if saved is None or sent is None or sent < saved:
+        return None
+    return utcnow() - (sent - saved)
+
+
 class TurnForm(FlaskForm):
     """One speaking turn, new or edited; ``version`` is the one the edit started from."""
 
@@ -53,6 +82,11 @@ class TurnForm(FlaskForm):
         ]
     )
     version = _hidden_id(_l("Version"))
+    # When the browser saved the turn and when it sent it (offline, long after), and whether
+    # the speaker's name was typed while the list of those present could not be consulted.
+    saved_at = HiddenField()
+    sent_at = HiddenField()
+    speaker_unchecked = HiddenField()
     speaker_attendee_id = _hidden_id(_l("Speaker"))
     speaker_name = StringField(_l("Speaker"), validators=[Length(max=120)])
     speaker_group_id = SelectField(
@@ -125,6 +159,8 @@ class TurnForm(FlaskForm):
             referral_unit_id=self.referral_unit_id.data or None,
             referral_due_date=self.referral_due_date.data,
             referral_note=self.referral_note.data or "",
+            spoken_dt=spoken_moment(self.saved_at.data, self.sent_at.data),
+            speaker_unchecked=self.speaker_unchecked.data in {"y", "1", "true", "on"},
         )
 
     def error_field(self, name: str | None) -> str | None:
@@ -151,3 +187,19 @@ class MoveForm(FlaskForm):
         choices=[SelectChoice("up", _l("Earlier")), SelectChoice("down", _l("Later"))],
         validators=[InputRequired()],
     )
+
+
+class ConfirmSpeakerForm(FlaskForm):
+    """Settle a speaker's name typed offline: the person it is, or the name as typed."""
+
+    attendee_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    keep = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        return self.attendee_id.data is not None or self.keep.data in {"y", "1", "true", "on"}
+
+    def chosen_attendee_id(self) -> int | None:
+        """The attendee chosen; None to keep the name as it was typed."""
+        return self.attendee_id.data

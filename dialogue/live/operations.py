@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -19,7 +19,8 @@ from dialogue.core.text import fold, normalize_text
 from dialogue.errors import DialogueError, ValidationFailed
 from dialogue.extensions import db
 from dialogue.live import events
-from dialogue.live.models import REFERRAL_DAYS, Turn, TurnOutcome
+from dialogue.live.matching import match_speaker
+from dialogue.live.models import REFERRAL_DAYS, SpeakerMatch, Turn, TurnOutcome
 from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit
 
 MAX_QUESTION_LENGTH = 10_000
@@ -47,6 +48,10 @@ class OrderChanged(DialogueError):
     """A new order was asked for a list of turns that is no longer the conference's list."""
 
 
+class SpeakerSettled(DialogueError):
+    """The speaker's name was confirmed (or changed) by someone else meanwhile."""
+
+
 @dataclass
 class TurnData:
     """What a secretary typed for one turn; ids are checked against the conference's ward."""
@@ -64,6 +69,10 @@ class TurnData:
     referral_unit_id: int | None = None
     referral_due_date: date | None = None
     referral_note: str = ""
+    # When the browser saved the turn (offline perhaps): its place in the speaking order.
+    spoken_dt: datetime | None = None
+    # The speaker's name was typed while the list of those present could not be consulted.
+    speaker_unchecked: bool = False
 
 
 def default_due_date(conference: Conference) -> date:
@@ -230,10 +239,54 @@ def find_by_client_key(conference: Conference, client_key: str | None) -> Turn |
 
 @dataclass(frozen=True)
 class Logged:
-    """What :func:`log_turn` did: ``created`` is False for a repeated save of the same turn."""
+    """What :func:`log_turn` did: ``created`` is False for a repeated save of the same turn.
+
+    ``order`` is the conference's new speaking order (every turn's id) when the turn took its
+    place before others, having been spoken before they arrived.
+    """
 
     turn: Turn
     created: bool
+    order: list[int] | None = None
+
+
+def spoken_time(conference: Conference, claimed: datetime | None) -> datetime:
+    """When a turn arriving now was spoken: the browser's word, within what is possible.
+
+    A browser's clock may be wrong: the time it gives is kept between the start of the
+    conference and now (the turn cannot have been spoken after it arrived).
+    """
+    now = utcnow()
+    if claimed is None:
+        return now
+    earliest = min(conference.held_start_dt, now)
+    return max(earliest, min(claimed, now))
+
+
+def _place_in_order(conference: Conference, spoken: datetime) -> tuple[int, list[Turn]]:
+    """The position of a turn spoken at ``spoken``, and the turns it goes before.
+
+    It goes after the last turn, in the present order, that was spoken no later than it, so
+    that a turn saved offline takes its place by when it was spoken, and the order the
+    secretaries set by hand among the others is kept.
+    """
+    last = db.session.scalar(
+        sa.select(Turn)
+        .where(Turn.conference_id == conference.id)
+        .order_by(Turn.position.desc(), Turn.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return 1, []
+    if last.spoken_dt <= spoken:
+        return last.position + 1, []
+    turns = db.session.scalars(
+        sa.select(Turn).where(Turn.conference_id == conference.id).order_by(Turn.position, Turn.id)
+    ).all()
+    index = len(turns)
+    while index > 0 and turns[index - 1].spoken_dt > spoken:
+        index -= 1
+    return turns[index].position, list(turns[index:])
 
 
 def log_turn(
@@ -253,12 +306,16 @@ def log_turn(
         return Logged(existing, created=False)
     # The event number's row lock also orders the positions of concurrent saves.
     sequence = events.next_sequence(conference)
-    last = db.session.scalar(
-        sa.select(sa.func.max(Turn.position)).where(Turn.conference_id == conference.id)
-    )
+    values.update(matched_speaker(conference, values, data))
+    spoken = spoken_time(conference, data.spoken_dt)
+    position, later = _place_in_order(conference, spoken)
+    for each in later:
+        # Moved by what was said before them, not edited: their version stays.
+        each.position += 1
     turn = Turn(
         conference=conference,
-        position=(last or 0) + 1,
+        position=position,
+        spoken_dt=spoken,
         client_key=client_key or None,
         created_by=by,
         updated_by=by,
@@ -266,8 +323,122 @@ def log_turn(
     )
     db.session.add(turn)
     db.session.flush()
-    announce_turn(turn, "turn.created", sequence=sequence)
-    return Logged(turn, created=True)
+    order = None
+    if later:
+        order = [each.id for each in list_turns(conference)]
+    announce_turn(turn, "turn.created", sequence=sequence, order=order)
+    return Logged(turn, created=True, order=order)
+
+
+# -- names typed offline ------------------------------------------------------------------------
+
+
+def _as_speaker(attendee: Attendee, values: dict) -> dict:
+    """The speaker's columns for ``attendee``, what was chosen besides the name kept."""
+    group = values.get("speaker_group") or attendee.residential_group
+    organisation = values.get("speaker_organisation") or (
+        attendee.organisation if group is None else ""
+    )
+    return {
+        "speaker_attendee": attendee,
+        "speaker_name": attendee.full_name,
+        "speaker_group": group,
+        "speaker_organisation": organisation,
+    }
+
+
+def matched_speaker(conference: Conference, values: dict, data: TurnData) -> dict:
+    """Match a speaker's name typed offline against those present; the columns to set.
+
+    One clear match is linked (the name as typed is kept beside it); otherwise the turn is
+    marked for a secretary to confirm, with the candidates. A speaker picked from the list,
+    or typed while the list could be consulted, is left as it is.
+    """
+    cleared = {"speaker_match": None, "speaker_typed_name": "", "speaker_candidate_ids": None}
+    typed = values["speaker_name"]
+    if not data.speaker_unchecked or values["speaker_attendee"] is not None or not typed:
+        return cleared
+    group = values["speaker_group"]
+    present = db.session.scalars(_present(conference).order_by(Attendee.id)).all()
+    result = match_speaker(typed, group.id if group else None, present)
+    if result.linked is not None:
+        return {
+            **_as_speaker(result.linked, values),
+            "speaker_match": SpeakerMatch.LINKED,
+            "speaker_typed_name": typed,
+            "speaker_candidate_ids": None,
+        }
+    return {
+        "speaker_match": SpeakerMatch.TO_CONFIRM,
+        "speaker_typed_name": typed,
+        "speaker_candidate_ids": [attendee.id for attendee in result.candidates],
+    }
+
+
+def confirm_speaker(turn: Turn, attendee_id: int | None, *, by: User) -> Turn:
+    """Settle a name typed offline: the attendee it is (``attendee_id``), or None: as typed.
+
+    Raises SpeakerSettled when it was settled otherwise meanwhile; the same choice made
+    twice (two secretaries, a repeated click) changes nothing the second time.
+    """
+    conference = turn.conference
+    attendee = _attendee(attendee_id, conference, "speaker")
+    _lock_open_session(conference)
+    turn = _locked(turn)
+    if turn.speaker_match is not SpeakerMatch.TO_CONFIRM:
+        if attendee is None and turn.speaker_match is SpeakerMatch.KEPT:
+            return turn
+        if attendee is not None and turn.speaker_attendee_id == attendee.id:
+            return turn
+        raise SpeakerSettled(
+            _("Someone settled this name meanwhile: look at the turn again."), field="speaker"
+        )
+    sequence = events.next_sequence(conference)
+    turn.speaker_candidate_ids = None
+    if attendee is None:
+        # The turn says what it said: no new version, so no one's edit becomes a conflict.
+        turn.speaker_match = SpeakerMatch.KEPT
+        turn.updated_by = by
+        db.session.flush()
+    else:
+        values = {
+            "speaker_group": turn.speaker_group,
+            "speaker_organisation": turn.speaker_organisation,
+        }
+        for key, value in _as_speaker(attendee, values).items():
+            setattr(turn, key, value)
+        turn.speaker_match = SpeakerMatch.CONFIRMED
+        _bump(turn, by)
+    announce_turn(turn, "turn.updated", sequence=sequence)
+    return turn
+
+
+def speaker_candidates_of(turn: Turn) -> list[Attendee]:
+    """The attendees a name to confirm may be, in the order they were found."""
+    ids = turn.speaker_candidate_ids or []
+    if not ids:
+        return []
+    found = {
+        attendee.id: attendee
+        for attendee in db.session.scalars(
+            sa.select(Attendee)
+            .where(Attendee.id.in_(ids))
+            .options(joinedload(Attendee.residential_group))
+        )
+    }
+    return [found[ident] for ident in ids if ident in found]
+
+
+def _candidate_payload(attendee: Attendee) -> dict:
+    group = attendee.residential_group
+    return {
+        "attendee_id": attendee.id,
+        "name": attendee.full_name,
+        "title": attendee.title,
+        "group_id": group.id if group else None,
+        "group": group.name if group else "",
+        "organisation": attendee.organisation,
+    }
 
 
 def turn_payload(turn: Turn, *, public: bool = False) -> dict:
@@ -303,23 +474,44 @@ def turn_payload(turn: Turn, *, public: bool = False) -> dict:
             referral_note=turn.referral_note,
             withdrawn_reason=turn.withdrawn_reason,
             updated_by=turn.updated_by.display_name if turn.updated_by else "",
+            spoken_at=turn.spoken_dt.isoformat(timespec="seconds") if turn.spoken_dt else None,
+            speaker_match=turn.speaker_match.value if turn.speaker_match else None,
+            speaker_typed=turn.speaker_typed_name,
+            speaker_candidates=[
+                _candidate_payload(attendee) for attendee in speaker_candidates_of(turn)
+            ]
+            if turn.speaker_match is SpeakerMatch.TO_CONFIRM
+            else [],
         )
     return payload
 
 
-def announce_turn(turn: Turn, kind: str, *, sequence: int | None = None) -> None:
-    """Tell every screen about ``turn`` as it now is; residents never see a withdrawn one."""
+def announce_turn(
+    turn: Turn, kind: str, *, sequence: int | None = None, order: list[int] | None = None
+) -> None:
+    """Tell every screen about ``turn`` as it now is; residents never see a withdrawn one.
+
+    ``order``, every turn's id in the new speaking order, goes with it when the turn moved
+    others (one spoken earlier that arrived late): each screen renumbers in the same step.
+    """
     public = None if turn.is_withdrawn else turn_payload(turn, public=True)
     if public is None and kind != "turn.created":
         # Residents who saw it must see it go.
         public = {"id": turn.id, "withdrawn": True}
-    events.emit(
-        turn.conference,
-        kind,
-        {"turn": turn_payload(turn)},
-        {"turn": public} if public is not None else None,
-        sequence=sequence,
-    )
+    staff_body = {"turn": turn_payload(turn)}
+    public_body = {"turn": public} if public is not None else None
+    if order is not None:
+        staff_body["order"] = order
+        public_body = public_body or {}
+        withdrawn = set(
+            db.session.scalars(
+                sa.select(Turn.id).where(
+                    Turn.conference_id == turn.conference_id, Turn.withdrawn_dt.is_not(None)
+                )
+            )
+        )
+        public_body["order"] = [ident for ident in order if ident not in withdrawn]
+    events.emit(turn.conference, kind, staff_body, public_body, sequence=sequence)
 
 
 # -- changing a turn ----------------------------------------------------------------------------
@@ -341,6 +533,12 @@ def update_turn(turn: Turn, data: TurnData, *, by: User, expected_version: int) 
     values = checked_turn_data(conference, data)
     _lock_open_session(conference)
     turn = _locked(turn)
+    if (
+        values["speaker_name"] != turn.speaker_name
+        or values["speaker_attendee"] is not turn.speaker_attendee
+    ):
+        # A new speaker: typed offline it is matched again; picked or typed online it is clear.
+        values.update(matched_speaker(conference, values, data))
     if _unchanged(turn, values):
         return turn
     if turn.version != expected_version:

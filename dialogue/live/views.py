@@ -8,9 +8,12 @@ or 409 for a stale edit (both versions) and for a conference that is not in prog
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -34,14 +37,16 @@ from dialogue.core.scoping import get_scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
 from dialogue.live import operations
-from dialogue.live.forms import MoveForm, TurnForm, WithdrawForm
-from dialogue.live.models import Turn
+from dialogue.live.forms import ConfirmSpeakerForm, MoveForm, TurnForm, WithdrawForm
+from dialogue.live.models import SpeakerMatch, Turn
 
 bp = Blueprint("live", __name__, url_prefix="/conferences/<int:conference_id>/live")
 
 # The chair follows the record on the console; only secretaries and organisers write it.
 READ_ROLES = (Role.SECRETARY, Role.ORGANISER, Role.CHAIR)
 WRITE_ROLES = (Role.SECRETARY, Role.ORGANISER)
+# Kept among the static files, served from the console's path (see ``service_worker``).
+SERVICE_WORKER = "js/console/service-worker.js"
 
 
 # -- loading and authorising --------------------------------------------------------------------
@@ -173,16 +178,29 @@ def _initial(conference: Conference, turn: Turn | None) -> dict:
 # -- answers ------------------------------------------------------------------------------------
 
 
-def _saved(conference: Conference, turn: Turn, message: str, *, created: bool | None = None):
-    """Answer a save: the turn as screens show it, or a flashed message and the console."""
+def _saved(
+    conference: Conference,
+    turn: Turn,
+    message: str,
+    *,
+    created: bool | None = None,
+    order: list[int] | None = None,
+):
+    """Answer a save: the turn as screens show it, or a flashed message and the console.
+
+    ``order`` is the new speaking order when the save moved other turns.
+    """
     if _wants_json():
         payload = {
             "ok": True,
             "turn": operations.turn_payload(turn),
             "seq": conference.live_sequence,
+            "message": message,
         }
         if created is not None:
             payload["created"] = created
+        if order is not None:
+            payload["order"] = order
         db.session.commit()
         return jsonify(payload)
     db.session.commit()
@@ -193,7 +211,8 @@ def _saved(conference: Conference, turn: Turn, message: str, *, created: bool | 
 def _refused(conference: Conference, error: DialogueError, *, field: str | None = None):
     """Answer an operation's refusal with its message; 409 when the stage forbids it."""
     db.session.rollback()
-    status = 409 if isinstance(error, operations.SessionNotOpen | operations.OrderChanged) else 400
+    stale = operations.SessionNotOpen | operations.OrderChanged | operations.SpeakerSettled
+    status = 409 if isinstance(error, stale) else 400
     if _wants_json():
         body = {"ok": False, "message": error.message, "field": field or error.field}
         if isinstance(error, operations.SessionNotOpen):
@@ -208,14 +227,19 @@ def _refused(conference: Conference, error: DialogueError, *, field: str | None 
 def _invalid_form(conference: Conference, form, *, turn: Turn | None = None, status: int = 400):
     """Answer a form that did not validate: each message beside its field, nothing lost."""
     if _wants_json():
-        field, messages = next(iter(form.errors.items()), (None, [_("Check the form.")]))
-        if isinstance(messages, dict):  # a FormField's errors
-            messages = [message for errors in messages.values() for message in errors]
+        # Every field's messages, in the order of the form's fields.
+        errors = {
+            name: [str(message) for message in messages] for name, messages in form.errors.items()
+        }
+        field = next(iter(errors), None)
+        messages = [message for each in errors.values() for message in each]
         return jsonify(
             ok=False,
-            message=" ".join(str(message) for message in messages),
+            message=" ".join(messages) or _("Check the form."),
             field=field,
-            errors={name: [str(m) for m in errors] for name, errors in form.errors.items()},
+            errors=errors,
+            # JSON objects are sent with their keys sorted: the form's order, said apart.
+            fields=list(errors),
         ), status
     return _render_console(conference, form=form, editing=turn, status=status)
 
@@ -318,6 +342,11 @@ def _render_console(
     if form is None:
         form = _turn_form(conference, data=_initial(conference, editing), turn=editing)
     turns = operations.list_turns(conference)
+    to_confirm = [
+        turn
+        for turn in turns
+        if turn.speaker_match is SpeakerMatch.TO_CONFIRM and not turn.is_withdrawn
+    ]
     officials = operations.answerer_candidates(conference)
     can_write = conference.can_log_questions(current_user)
     # A form refused because the session closed is shown again with what was typed.
@@ -342,8 +371,11 @@ def _render_console(
         records_turns=records_turns(conference, current_user),
         closed_reason=_closed_reason(conference),
         console_data=data,
+        candidates={turn.id: operations.speaker_candidates_of(turn) for turn in to_confirm},
+        names_to_confirm=len(to_confirm),
         stream_url=_optional_url("feed.staff_stream", conference_id=conference.id),
         snapshot_url=_optional_url("feed.staff_snapshot", conference_id=conference.id),
+        screens=screen_links(conference),
     ), status
 
 
@@ -352,6 +384,23 @@ def _render_console(
 def console(conference_id: int):
     conference = _conference(conference_id)
     return _render_console(conference)
+
+
+@bp.route("/service-worker.js")
+@role_required(*READ_ROLES)
+def service_worker(conference_id: int):
+    """Serve the console's service worker from the console's path: its scope is that console.
+
+    The script is kept with the console's static files; served from there, its scope would be
+    the static files instead.
+    """
+    conference = _conference(conference_id)
+    script = Path(current_app.static_folder, SERVICE_WORKER).read_bytes()
+    response = make_response(script)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = url_for(".console", conference_id=conference.id)
+    return response
 
 
 @bp.route("/turns.json")
@@ -420,7 +469,7 @@ def create_turn(conference_id: int):
         if logged.created
         else _("This turn had already been saved; it was not added twice.")
     )
-    return _saved(conference, logged.turn, message, created=logged.created)
+    return _saved(conference, logged.turn, message, created=logged.created, order=logged.order)
 
 
 @bp.route("/turns/<int:turn_id>", methods=["POST"])
@@ -467,6 +516,28 @@ def _conflict(conference, form: TurnForm, formdata, conflict: operations.TurnCon
     return _render_console(
         conference, form=form, editing=conflict.turn, conflict=theirs, status=409
     )
+
+
+@bp.route("/turns/<int:turn_id>/speaker", methods=["POST"])
+@role_required(*WRITE_ROLES)
+def confirm_speaker(conference_id: int, turn_id: int):
+    """Settle a speaker's name typed offline: one of the candidates, or the name as typed."""
+    conference = _conference(conference_id)
+    turn = _turn(conference, turn_id)
+    _authorise_write(conference)
+    form = ConfirmSpeakerForm(formdata=_formdata())
+    if not form.validate():
+        raise BadRequestBody(_("Choose the person, or keep the name as typed."))
+    try:
+        turn = operations.confirm_speaker(turn, form.chosen_attendee_id(), by=current_user)
+    except DialogueError as error:
+        return _refused(conference, error)
+    message = (
+        _("The name is kept as typed.")
+        if turn.speaker_attendee_id is None
+        else _("The speaker is %(name)s.", name=turn.speaker_name)
+    )
+    return _saved(conference, turn, message)
 
 
 @bp.route("/turns/<int:turn_id>/withdraw", methods=["POST"])
@@ -560,3 +631,51 @@ def console_link(conference: Conference) -> dict | None:
             )
         ),
     }
+
+
+# States in which the hall's screens follow a conference (after closing: its conclusion).
+SCREEN_STATUSES = frozenset(
+    {ConferenceStatus.ANNOUNCED, ConferenceStatus.IN_PROGRESS, ConferenceStatus.CLOSED}
+)
+
+
+@bp.app_template_global("screen_links")
+def screen_links(conference: Conference) -> dict | None:
+    """The hall's screens of ``conference`` for staff: the projector, residents' live page."""
+    if (
+        conference.status not in SCREEN_STATUSES
+        or not conference.is_public
+        or conference.is_recorded_afterwards
+    ):
+        return None
+    values = {"ward_slug": conference.ward.slug, "conference_id": conference.id}
+    projector = _optional_url("feed.projector", **values)
+    live_page = _optional_url("feed.live_page", **values)
+    if projector is None or live_page is None:
+        return None
+    from dialogue.feed.operations import live_page_address
+
+    return {
+        "projector": projector,
+        "live_page": live_page,
+        "live_page_address": live_page_address(conference),
+        "hall_qr": url_for("live.screens", conference_id=conference.id),
+    }
+
+
+@bp.route("/screens")
+@role_required(*READ_ROLES)
+def screens(conference_id: int):
+    """The QR code of residents' live page, large, to show on the hall's screen or print."""
+    conference = _conference(conference_id)
+    links = screen_links(conference)
+    if links is None:
+        abort(404)
+    from dialogue.feed.operations import qr_image
+
+    return render_template(
+        "live/screens.html",
+        conference=conference,
+        links=links,
+        qr_image=qr_image(links["live_page_address"]),
+    )

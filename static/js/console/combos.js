@@ -66,12 +66,13 @@ function Combo(input, options) {
     });
   }
 
-  function show(found, term) {
+  function show(found, term, failed) {
     items = found || [];
     list.textContent = "";
     if (!items.length) {
-      if (options.empty && term) {
-        var none = element("li", "combo-empty", options.empty);
+      var empty = failed && options.unreachable ? options.unreachable : options.empty;
+      if (empty && term) {
+        var none = element("li", "combo-empty", empty);
         none.setAttribute("aria-disabled", "true");
         list.appendChild(none);
         list.hidden = false;
@@ -115,9 +116,9 @@ function Combo(input, options) {
     var term = input.value;
     asked += 1;
     var ticket = asked;
-    options.source(term, function (found) {
+    options.source(term, function (found, failed) {
       if (ticket === asked && document.activeElement === input && input.value === term) {
-        show(found, term);
+        show(found, term, failed);
       }
     });
   }
@@ -182,10 +183,10 @@ function fetchPeople(purpose, term, done) {
     })
     .then(
       function (body) {
-        done(body.people || []);
+        done(body.people || [], false);
       },
       function () {
-        done([]); // offline: the name is kept as typed
+        done([], true); // offline: the name is kept as typed, and matched once back
       }
     );
 }
@@ -199,25 +200,41 @@ function setupSpeaker() {
   if (!input) {
     return;
   }
+  // "y" when the list of those present could not be asked about the name typed (no
+  // connection): the server then matches the name on arrival.
+  var unchecked = control("speaker_unchecked");
   new Combo(input, {
     delay: SEARCH_DELAY,
     empty: text("NoMatch"),
+    unreachable: text("NoList"),
     source: function (term, done) {
       if (fold(term).replace(/ /g, "").length < 2) {
         done([]);
         return;
       }
-      fetchPeople("", term, done);
+      fetchPeople("", term, function (found, failed) {
+        if (unchecked && input.value === term) {
+          unchecked.value = failed ? "y" : "";
+          changed();
+        }
+        done(found, failed);
+      });
     },
     render: function (person) {
       return { main: person.name, detail: personDetail(person) };
     },
     typed: function () {
       control("speaker_attendee_id").value = "";
+      if (unchecked) {
+        unchecked.value = "";
+      }
     },
     pick: function (person) {
       input.value = person.name;
       control("speaker_attendee_id").value = person.attendee_id || "";
+      if (unchecked) {
+        unchecked.value = "";
+      }
       var group = control("speaker_group_id");
       group.value = String(person.group_id || 0);
       if (group.value !== String(person.group_id || 0)) {

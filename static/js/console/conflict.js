@@ -3,12 +3,14 @@
  * and nothing typed is lost. */
 
 import { areaCombo } from "./combos.js";
-import { enterEdit, focusQuestionOrSpeaker, form, writeDraft } from "./form.js";
+import { control, enterEdit, focusQuestionOrSpeaker, form, writeDraft } from "./form.js";
 import { formatDate, outcomeTitle, renderList, shownTurn } from "./list.js";
 import { flush, removeItem, saveOutbox, showNet } from "./outbox.js";
-import { button, element, state, text } from "./shared.js";
+import { button, element, normalText, state, text } from "./shared.js";
 
 const conflictBox = document.getElementById("conflict");
+// Where the secretary was when both versions appeared: the focus goes back there once chosen.
+let focusBefore = null;
 const ROWS = [
   ["speaker", "Speaker"],
   ["who", ""],
@@ -21,6 +23,28 @@ const ROWS = [
   ["due", "DueDate"]
 ];
 
+/* An id as both sides may say it: 7, "7"; none as null, "", 0 or "0". */
+function sameId(a, b) {
+  var left = a === null || a === undefined || a === "" || String(a) === "0" ? "" : String(a);
+  var right = b === null || b === undefined || b === "" || String(b) === "0" ? "" : String(b);
+  return left === right;
+}
+
+/* Whether the two versions say the same of ``key``: texts as the server keeps them (spaces
+ * and line breaks aside), the group, area and unit by their ids, not by how they are named. */
+function same(key, shown, other) {
+  if (key === "who") {
+    return sameId(shown.groupId, other.groupId) && (shown.groupId ? true : normalText(shown.organisation) === normalText(other.organisation));
+  }
+  if (key === "areaName") {
+    return sameId(shown.areaId, other.areaId);
+  }
+  if (key === "unit") {
+    return sameId(shown.unitId, other.unitId) || normalText(shown.unit) === normalText(other.unit);
+  }
+  return normalText(shown[key]) === normalText(other[key]);
+}
+
 function versionColumn(title, shown, other) {
   var column = element("div", "conflict-version");
   column.appendChild(element("h4", null, title));
@@ -29,13 +53,14 @@ function versionColumn(title, shown, other) {
     var key = row[0];
     var value = key === "outcome" ? outcomeTitle(shown.outcome) : key === "due" ? formatDate(shown.due) : shown[key];
     var otherValue = key === "outcome" ? outcomeTitle(other.outcome) : key === "due" ? formatDate(other.due) : other[key];
-    if (!value && !otherValue) {
+    if (!normalText(value) && !normalText(otherValue)) {
       return;
     }
     var label = fieldLabel(key);
     var dt = element("dt", null, label);
-    var dd = element("dd", "kept-text", value || "—");
-    if ((value || "") !== (otherValue || "")) {
+    // Shown as it would be kept: the spaces the server drops are not shown either.
+    var dd = element("dd", "kept-text", normalText(value) || "—");
+    if (!same(key, shown, other)) {
       dt.className = "differs";
       dd.className += " differs";
     }
@@ -83,6 +108,9 @@ export function showConflict() {
   }
   conflictBox.hidden = false;
   conflictBox.setAttribute("role", "alert");
+  if (!focusBefore || !document.body.contains(focusBefore) || conflictBox.contains(focusBefore)) {
+    focusBefore = conflictBox.contains(document.activeElement) ? null : document.activeElement;
+  }
   conflictBox.appendChild(element("p", "conflict-message", item.message || ""));
   var mine = shownTurn(item.data, true);
   var theirs = shownTurn(item.theirs, false);
@@ -102,6 +130,7 @@ export function showConflict() {
       showConflict();
       renderList();
       flush();
+      focusBack();
     })
   );
   actions.appendChild(
@@ -110,6 +139,7 @@ export function showConflict() {
       showConflict();
       renderList();
       showNet();
+      focusBack();
     })
   );
   actions.appendChild(
@@ -132,6 +162,26 @@ export function showConflict() {
   var first = actions.querySelector("button");
   if (first && !form.contains(document.activeElement)) {
     first.focus();
+  }
+}
+
+/* Once a version is chosen: the next conflict's choices, or back where the secretary was (the
+ * form's field they were typing in), or the form's first field. */
+function focusBack() {
+  if (!conflictBox.hidden) {
+    var next = conflictBox.querySelector("button");
+    if (next) {
+      next.focus();
+      return;
+    }
+  }
+  var target = focusBefore;
+  focusBefore = null;
+  if (!target || !document.body.contains(target) || target === document.body || target.disabled || target.offsetParent === null) {
+    target = control("speaker_name");
+  }
+  if (target) {
+    target.focus();
   }
 }
 

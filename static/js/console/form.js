@@ -11,6 +11,7 @@ import { numberOf, turnById } from "./turns.js";
 const DRAFT_DELAY = 250;
 const FIELDS = [
   "speaker_attendee_id",
+  "speaker_unchecked",
   "speaker_name",
   "speaker_group_id",
   "speaker_organisation",
@@ -52,6 +53,7 @@ function readForm() {
 function defaults() {
   return {
     speaker_attendee_id: "",
+    speaker_unchecked: "",
     speaker_name: "",
     speaker_group_id: "0",
     speaker_organisation: "",
@@ -129,6 +131,14 @@ function clearErrors() {
   });
   Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (node) {
     node.removeAttribute("aria-invalid");
+    var described = (node.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && !/-error$/.test(id);
+    });
+    if (described.length) {
+      node.setAttribute("aria-describedby", described.join(" "));
+    } else {
+      node.removeAttribute("aria-describedby");
+    }
   });
   var general = document.getElementById("form-errors");
   if (general) {
@@ -136,7 +146,12 @@ function clearErrors() {
   }
 }
 
-function showError(name, message) {
+/* The control that shows a field's message: the area's search field, the first radio. */
+function errorControl(name) {
+  if (name && !control(name)) {
+    // An operation's name for a field ("answerer", "procedure_area") is the form's.
+    name = control(name + "_name") ? name + "_name" : control(name + "_id") ? name + "_id" : null;
+  }
   var field = name ? control(name) : null;
   if (field && field.length && !field.tagName) {
     field = field[0]; // the outcome radios
@@ -144,42 +159,100 @@ function showError(name, message) {
   if (name === "procedure_area_id" && areaCombo) {
     field = areaCombo.input;
   }
-  var box = field ? field.closest(".field") : null;
-  if (!box) {
-    say(message, "error");
-    return;
-  }
-  box.classList.add("has-error");
-  field.setAttribute("aria-invalid", "true");
-  var note = element("p", "error", message);
-  note.id = (name || "form") + "-error";
-  note.setAttribute("role", "alert");
-  box.appendChild(note);
-  field.focus();
+  return field && field.closest && field.closest(".field") ? field : null;
 }
 
-/* The rules the server applies, checked here first so a turn is not queued to be refused. */
-function problemWith(values) {
+function fieldLabel(field) {
+  var box = field.closest(".field");
+  var label = box ? box.querySelector("label.label, legend, label") : null;
+  return label ? label.textContent.replace("*", "").trim() : field.name;
+}
+
+/* Every problem beside its field, in the order of the form, the first one focused; the status
+ * line lists them (and so claims no success meanwhile). */
+export function showErrors(problems) {
+  clearErrors();
+  var shown = [];
+  var elsewhere = [];
+  problems.forEach(function (problem) {
+    var field = errorControl(problem.field);
+    if (!field) {
+      elsewhere.push(problem.message);
+      return;
+    }
+    var box = field.closest(".field");
+    if (!box.classList.contains("has-error")) {
+      shown.push({ field: field, label: fieldLabel(field) });
+    }
+    box.classList.add("has-error");
+    field.setAttribute("aria-invalid", "true");
+    var note = element("p", "error", problem.message);
+    note.id = field.id + "-error";
+    if (document.getElementById(note.id)) {
+      document.getElementById(note.id).textContent += " " + problem.message;
+      return;
+    }
+    box.appendChild(note);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+  });
+  var formOrder = Array.prototype.slice.call(form.elements);
+  shown.sort(function (a, b) {
+    return formOrder.indexOf(a.field) - formOrder.indexOf(b.field);
+  });
+  var summary = shown.map(function (each) {
+    return each.label;
+  });
+  if (summary.length) {
+    say(text("FixFields", { fields: summary.join(", ") }) + (elsewhere.length ? " " + elsewhere.join(" ") : ""), "error");
+    shown[0].field.focus();
+  } else if (elsewhere.length) {
+    say(elsewhere.join(" "), "error");
+  }
+}
+
+export function formHasErrors() {
+  return Boolean(form && form.querySelector(".field.has-error"));
+}
+
+/* The rules the server applies, checked here first so a turn is not queued to be refused:
+ * every problem at once, in the order of the form. */
+function problemsWith(values) {
+  var problems = [];
   if (!values.question.trim()) {
-    return { field: "question", message: text("QuestionNeeded") };
+    problems.push({ field: "question", message: text("QuestionNeeded") });
   }
   if (values.outcome === "answered") {
-    if (!values.answer.trim()) {
-      return { field: "answer", message: text("AnswerNeeded") };
-    }
     if (!values.answerer_name.trim() && !values.answerer_attendee_id) {
-      return { field: "answerer_name", message: text("AnswererNeeded") };
+      problems.push({ field: "answerer_name", message: text("AnswererNeeded") });
+    }
+    if (!values.answer.trim()) {
+      problems.push({ field: "answer", message: text("AnswerNeeded") });
     }
   }
   if (values.outcome === "referred") {
     if (!values.referral_unit_id || values.referral_unit_id === "0") {
-      return { field: "referral_unit_id", message: text("UnitNeeded") };
+      problems.push({ field: "referral_unit_id", message: text("UnitNeeded") });
     }
     if (values.referral_due_date && values.referral_due_date < root.dataset.conferenceDate) {
-      return { field: "referral_due_date", message: text("DueEarly") };
+      problems.push({ field: "referral_due_date", message: text("DueEarly") });
     }
   }
-  return null;
+  return problems;
+}
+
+/* What the server said was wrong with a save: {field: [messages]} or one message. */
+function problemsOf(item) {
+  var problems = [];
+  Object.keys(item.errors || {}).forEach(function (name) {
+    (item.errors[name] || []).forEach(function (message) {
+      problems.push({ field: name, message: message });
+    });
+  });
+  if (!problems.length && item.message) {
+    problems.push({ field: item.field, message: item.message });
+  }
+  return problems;
 }
 
 export function showHeading() {
@@ -312,6 +385,7 @@ function isDirty() {
 function turnValues(turn) {
   return {
     speaker_attendee_id: turn.speaker_attendee_id || "",
+    speaker_unchecked: "",
     speaker_name: turn.speaker || "",
     speaker_group_id: String(turn.group_id || 0),
     speaker_organisation: turn.organisation || "",
@@ -341,11 +415,27 @@ export function loadTurn(turnId) {
   }
 }
 
+/* Back to the new turn (Alt+↓ past the last one), unless a change would be lost. */
+export function stopEditing() {
+  if (state.mode.kind === "new") {
+    return true;
+  }
+  if (isDirty()) {
+    say(text("FormBusy"), "warning");
+    return false;
+  }
+  state.loadedValues = null;
+  leaveEdit();
+  ui.renderList();
+  focusSpeaker();
+  return true;
+}
+
 export function loadItem(item) {
   if (enterEdit({ kind: "item", item_id: item.id }, item.data)) {
     state.loadedValues = readForm();
-    if (item.state === "error" && item.message) {
-      showError(item.field, item.message);
+    if (item.state === "error" && (item.message || item.errors)) {
+      showErrors(problemsOf(item));
     } else {
       focusQuestionOrSpeaker();
     }
@@ -369,17 +459,24 @@ function save() {
   }
   closeCombos();
   var values = readForm();
-  var problem = problemWith(values);
-  if (problem) {
-    showError(problem.field, problem.message);
+  var problems = problemsWith(values);
+  if (problems.length) {
+    showErrors(problems);
     return;
+  }
+  if ((state.offline || navigator.onLine === false) && values.speaker_name.trim() && !values.speaker_attendee_id) {
+    // Saved without a connection: the name was never looked up, whatever the list said last.
+    values.speaker_unchecked = "y";
   }
   say("");
   var item = null;
   if (state.mode.kind === "new") {
-    item = { id: newKey(), kind: "create", client_key: clientKey, data: values };
+    // The moment it was spoken, as near as the console knows: when it is saved.
+    item = { id: newKey(), kind: "create", client_key: clientKey, data: values, saved_at: new Date().toISOString() };
     state.outbox.push(item);
+    state.reveal = { client_key: clientKey };
   } else if (state.mode.kind === "turn") {
+    state.reveal = { turn_id: state.mode.turn_id };
     item = pendingEditOf(state.mode.turn_id);
     if (item && item.id !== state.inFlight) {
       item.data = values;
@@ -403,9 +500,10 @@ function save() {
       var known = turnByKeyOfItem(state.mode.item_id);
       item = known
         ? { id: newKey(), kind: "update", turn_id: known.id, base_version: known.version, data: values }
-        : { id: newKey(), kind: "create", client_key: newKey(), data: values };
+        : { id: newKey(), kind: "create", client_key: newKey(), data: values, saved_at: new Date().toISOString() };
       state.outbox.push(item);
     }
+    state.reveal = item.kind === "create" ? { client_key: item.client_key } : item.turn_id ? { turn_id: item.turn_id } : null;
   }
   item.state = "waiting";
   item.message = null;

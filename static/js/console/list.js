@@ -1,19 +1,80 @@
 /* The running list: the turns in order with their numbers, the saves still waiting after them,
- * and moving, withdrawing and restoring a turn. */
+ * and moving, withdrawing and restoring a turn; settling a speaker's name typed offline;
+ * Alt+↑ and Alt+↓ to open the turns one by one in the form. */
 
-import { control, loadItem, loadTurn, showHeading } from "./form.js";
+import { control, loadItem, loadTurn, showHeading, stopEditing } from "./form.js";
+import { renewCopy } from "./offline.js";
 import { findItem, pendingEditOf, post, removeItem, showNet } from "./outbox.js";
 import { button, canWrite, element, root, say, state, text, urlFor } from "./shared.js";
 import { applyOrder, orderedTurns, turnByKey, upsertTurn } from "./turns.js";
 
 const list = document.getElementById("turn-list");
 const countBox = document.getElementById("turn-count");
+const toConfirmBox = document.getElementById("names-to-confirm");
 let withdrawing = null;
+
+/* The turns (and waiting saves) as the list shows them, those the form can open. */
+function openable() {
+  return Array.prototype.filter.call(list.querySelectorAll("li.turn"), function (node) {
+    return node.dataset.turnId || (node.dataset.itemId && node.dataset.itemId !== state.inFlight);
+  });
+}
+
+function openInForm(node) {
+  if (node.dataset.turnId) {
+    loadTurn(Number(node.dataset.turnId));
+  } else {
+    var queued = findItem(node.dataset.itemId);
+    if (queued) {
+      loadItem(queued);
+    }
+  }
+}
+
+/* Alt+↑: the turn before the one in the form (from a new turn: the last one); Alt+↓: the
+ * one after, and past the last one back to the new turn. */
+function step(direction) {
+  var nodes = openable();
+  var current = -1;
+  nodes.forEach(function (node, index) {
+    if (node.classList.contains("is-editing")) {
+      current = index;
+    }
+  });
+  if (current === -1) {
+    if (direction > 0) {
+      return;
+    }
+    current = nodes.length;
+  }
+  var target = current + direction;
+  if (target >= nodes.length) {
+    stopEditing();
+    return;
+  }
+  if (target < 0) {
+    return;
+  }
+  openInForm(nodes[target]);
+  keepInView(nodes[target]);
+}
 
 /* Enter on a turn in the list opens it in the form. */
 export function initList() {
   if (!list) {
     return;
+  }
+  if (canWrite && control("question")) {
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+        return;
+      }
+      if (event.key !== "ArrowUp" && event.key !== "ArrowDown") {
+        return;
+      }
+      event.preventDefault();
+      step(event.key === "ArrowUp" ? -1 : 1);
+    });
   }
   list.addEventListener("keydown", function (event) {
     var item = event.target;
@@ -57,34 +118,44 @@ export function formatDate(iso) {
   return parts.length === 3 ? parts[2] + "/" + parts[1] + "/" + parts[0] : iso;
 }
 
-/* What a turn (or a waiting save) shows, from a payload or from what the form sent. */
+/* What a turn (or a waiting save) shows, from a payload or from what the form sent; with the
+ * ids behind the names, so that two versions are compared by what they mean. */
 export function shownTurn(source, fromForm) {
   if (!fromForm) {
     return {
       speaker: source.speaker,
       who: source.group || source.organisation,
+      groupId: source.group_id || null,
+      organisation: source.organisation || "",
       area: source.area ? source.area.code : "",
-      areaName: source.area ? source.area.name : "",
+      areaName: source.area ? source.area.code + " · " + source.area.name : "",
+      areaId: source.area ? source.area.id : null,
       question: source.question,
       outcome: source.outcome,
       answerer: source.answerer,
       answer: source.answer,
       unit: source.referral ? source.referral.unit : "",
+      unitId: source.outcome === "referred" ? source.referral_unit_id || null : null,
       due: source.referral ? source.referral.due : ""
     };
   }
   var area = optionText("procedure_area_id", source.procedure_area_id);
+  var referred = source.outcome === "referred";
   return {
     speaker: source.speaker_name,
     who: optionText("speaker_group_id", source.speaker_group_id) || source.speaker_organisation,
+    groupId: source.speaker_group_id,
+    organisation: source.speaker_organisation || "",
     area: area.split(" · ")[0],
     areaName: area,
+    areaId: source.procedure_area_id,
     question: source.question,
     outcome: source.outcome || "pending",
-    answerer: source.answerer_name,
+    answerer: source.outcome === "pending" ? "" : source.answerer_name,
     answer: source.outcome === "pending" ? "" : source.answer,
-    unit: source.outcome === "referred" ? optionText("referral_unit_id", source.referral_unit_id) : "",
-    due: source.outcome === "referred" ? source.referral_due_date : ""
+    unit: referred ? optionText("referral_unit_id", source.referral_unit_id) : "",
+    unitId: referred ? source.referral_unit_id : null,
+    due: referred ? source.referral_due_date : ""
   };
 }
 
@@ -151,6 +222,11 @@ function turnNode(turn, number) {
   if (turn.withdrawn) {
     node.appendChild(element("p", "turn-withdrawn", text("WithdrawnReason", { reason: turn.withdrawn_reason || "" })));
   }
+  if (turn.speaker_match === "linked" && turn.speaker_typed) {
+    node.appendChild(element("p", "turn-note speaker-linked", text("Linked", { name: turn.speaker_typed })));
+  } else if (turn.speaker_match === "to_confirm" && !turn.withdrawn) {
+    node.appendChild(speakerCheck(turn));
+  }
   if (waiting) {
     var note = itemNote(waiting);
     node.classList.add("has-waiting");
@@ -194,6 +270,39 @@ function turnNode(turn, number) {
     node.classList.add("is-editing");
   }
   return node;
+}
+
+/* A name typed offline that fits several people present, or no one: one click settles it. */
+function speakerCheck(turn) {
+  var box = element("div", "speaker-check");
+  box.id = "speaker-check-" + turn.id;
+  var candidates = turn.speaker_candidates || [];
+  box.appendChild(
+    element("p", "speaker-check-question", text(candidates.length ? "ToConfirm" : "ToConfirmNone", { name: turn.speaker_typed || turn.speaker }))
+  );
+  if (!canWrite) {
+    return box;
+  }
+  var choices = element("div", "speaker-check-choices");
+  candidates.forEach(function (person) {
+    var where = person.group || person.organisation;
+    var choice = button(person.name, "candidate", function () {
+      confirmSpeaker(turn.id, person.attendee_id);
+    });
+    if (where) {
+      choice.appendChild(document.createTextNode(" "));
+      choice.appendChild(element("span", "combo-detail", "· " + where));
+    }
+    choice.dataset.attendeeId = person.attendee_id;
+    choices.appendChild(choice);
+  });
+  choices.appendChild(
+    button(text("KeepTyped"), "keep-typed", function () {
+      confirmSpeaker(turn.id, null);
+    })
+  );
+  box.appendChild(choices);
+  return box;
 }
 
 function withdrawBox(turnId) {
@@ -250,7 +359,14 @@ function queuedNode(item) {
   node.dataset.clientKey = item.client_key;
   turnBody(node, shownTurn(item.data, true), null);
   var note = itemNote(item);
-  node.appendChild(element("p", "turn-note note-" + note.level, note.text));
+  var noteText = note.text;
+  if (item.saved_at) {
+    // When it was saved: its place among the others once it is sent.
+    var saved = new Date(item.saved_at);
+    var time = String(saved.getHours()).padStart(2, "0") + ":" + String(saved.getMinutes()).padStart(2, "0");
+    noteText += " (" + text("SavedAt", { time: time }) + ")";
+  }
+  node.appendChild(element("p", "turn-note note-" + note.level, noteText));
   if (canWrite) {
     node.tabIndex = 0;
     var actions = element("div", "turn-actions");
@@ -302,11 +418,15 @@ export function renderList() {
   }
   var fragment = document.createDocumentFragment();
   var count = 0;
+  var toConfirm = 0;
   orderedTurns().forEach(function (turn) {
     var number = null;
     if (!turn.withdrawn) {
       count += 1;
       number = count;
+      if (turn.speaker_match === "to_confirm") {
+        toConfirm += 1;
+      }
     }
     fragment.appendChild(turnNode(turn, number));
   });
@@ -323,6 +443,10 @@ export function renderList() {
   if (countBox) {
     countBox.textContent = String(count);
   }
+  if (toConfirmBox) {
+    toConfirmBox.hidden = toConfirm === 0;
+    toConfirmBox.textContent = toConfirm ? text("NamesToConfirm", { n: toConfirm }) : "";
+  }
   if (focusKey) {
     var again = document.getElementById(focusKey[0]);
     var target = null;
@@ -334,7 +458,43 @@ export function renderList() {
     }
     (target || again || list).focus();
   }
+  revealSaved();
   showHeading();
+}
+
+/* The turn just saved stays in view in the list: at the end while it waits, then in its place. */
+function revealSaved() {
+  var reveal = state.reveal;
+  if (!reveal) {
+    return;
+  }
+  var node = null;
+  if (reveal.turn_id) {
+    node = document.getElementById("turn-" + reveal.turn_id);
+  } else if (reveal.client_key) {
+    var sent = turnByKey(reveal.client_key);
+    node = sent
+      ? document.getElementById("turn-" + sent.id)
+      : list.querySelector('li.is-queued[data-client-key="' + reveal.client_key + '"]');
+  }
+  keepInView(node);
+  if (node && node.dataset.turnId && !node.classList.contains("has-waiting")) {
+    state.reveal = null; // in its place: from now on the list scrolls as the secretary likes
+  }
+}
+
+/* Scroll the list (only the list: the form stays where it is) to show ``node``. */
+function keepInView(node) {
+  if (!node || list.scrollHeight <= list.clientHeight) {
+    return;
+  }
+  var box = list.getBoundingClientRect();
+  var place = node.getBoundingClientRect();
+  if (place.top < box.top) {
+    list.scrollTop -= box.top - place.top;
+  } else if (place.bottom > box.bottom) {
+    list.scrollTop += Math.min(place.top - box.top, place.bottom - box.bottom);
+  }
 }
 
 /* -- moving, withdrawing, restoring (answered at once, not queued) ------------------------ */
@@ -345,6 +505,7 @@ function act(url, body, done) {
       if (answer.body && answer.body.ok) {
         done(answer.body);
         renderList();
+        renewCopy();
         return true;
       }
       if (answer.body && answer.body.order) {
@@ -391,6 +552,16 @@ function withdraw(turnId, reason) {
     if (done) {
       focusTurn(turnId);
     }
+  });
+}
+
+function confirmSpeaker(turnId, attendeeId) {
+  var body = attendeeId ? { attendee_id: attendeeId } : { keep: true };
+  act(urlFor("speaker", turnId), body, function (answer) {
+    upsertTurn(answer.turn);
+    say(answer.message || "", "success");
+  }).then(function () {
+    focusTurn(turnId);
   });
 }
 

@@ -5,8 +5,9 @@
  * repeat. Edits wait in the same outbox with the version they were based on. Also here: the
  * state of the connection, which is mostly the state of the outbox. */
 
+import { renewCopy } from "./offline.js";
 import { OUTBOX_KEY, root, say, state, store, text, urlFor } from "./shared.js";
-import { numberOf, turnByKey, upsertTurn } from "./turns.js";
+import { applyOrder, numberOf, turnByKey, upsertTurn } from "./turns.js";
 
 const SAVE_TIMEOUT = 10000;
 const RETRY_FIRST = 1500;
@@ -141,7 +142,13 @@ function scheduleRetry() {
 
 function requestFor(item) {
   if (item.kind === "create") {
-    return { url: root.dataset.createUrl, body: Object.assign({ client_key: item.client_key }, item.data) };
+    // When it was saved and when it is sent, by this browser's clock: the server dates the
+    // turn by the wait between them, whatever the clock says, and puts it in its place.
+    var timing = item.saved_at ? { saved_at: item.saved_at, sent_at: new Date().toISOString() } : {};
+    return {
+      url: root.dataset.createUrl,
+      body: Object.assign({ client_key: item.client_key }, item.data, timing)
+    };
   }
   var turnId = item.turn_id;
   if (!turnId && item.turn_key) {
@@ -235,15 +242,24 @@ function answered(item, answer) {
   if (answer.status === 200 && body.ok) {
     removeItem(item.id);
     upsertTurn(body.turn);
+    if (body.order) {
+      // It was spoken before turns that arrived first: everyone's numbers move at once.
+      applyOrder(body.order);
+    }
+    renewCopy();
     if (item.kind === "create") {
       answeredKeys[item.id] = item.client_key;
+    }
+    if (state.reveal && (state.reveal.client_key === item.client_key || state.reveal.turn_id === body.turn.id)) {
+      state.reveal = { turn_id: body.turn.id };
     }
     if (state.mode.kind === "item" && state.mode.item_id === item.id) {
       // The form holds a change of what was just saved: it becomes an edit of that turn.
       state.mode = { kind: "turn", turn_id: body.turn.id, base_version: body.turn.version };
       ui.writeDraft();
     }
-    if (item.announce) {
+    if (item.announce && !ui.formHasErrors()) {
+      // (While the form shows what to fix, the status line says that, not a success.)
       var number = numberOf(body.turn.id);
       say(text(item.kind === "create" ? "Saved" : "Updated", { n: number || "—" }), "success");
     }
@@ -270,9 +286,12 @@ function answered(item, answer) {
   item.state = "error";
   item.message = body.message || text("Failed");
   item.field = body.field || null;
+  item.errors = body.errors || null;
   saveOutbox();
   if (ui.formIsBlank() && state.mode.kind === "new") {
     ui.loadItem(item);
+  } else {
+    say(text("NeedsFix", { message: item.message }), "error");
   }
 }
 

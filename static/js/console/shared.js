@@ -19,7 +19,9 @@ export const DRAFT_KEY = storagePrefix + "draft";
  * - mode: what the form holds, {kind: "new"}, {kind: "turn", turn_id, base_version} or
  *   {kind: "item", item_id}; merging: their version beside the form while merging;
  *   loadedValues: the form as it was loaded, to tell whether it was changed.
- * - liveStatus: the live stream's last status. */
+ * - liveStatus: the live stream's last status.
+ * - reveal: the turn just saved, {client_key} or {turn_id}, kept in view in the running list
+ *   until it has its place there. */
 export const state = {
   outbox: [],
   inFlight: null,
@@ -29,7 +31,8 @@ export const state = {
   mode: { kind: "new" },
   merging: null,
   loadedValues: null,
-  liveStatus: null
+  liveStatus: null,
+  reveal: null
 };
 
 /* -- small helpers ------------------------------------------------------------------------ */
@@ -73,6 +76,16 @@ export function fold(value) {
     .toLowerCase()
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/* Text as the server keeps it: NFC, no space around, inner runs of spaces (line breaks too) as
+ * one; "what changed" compares texts this way. */
+export function normalText(value) {
+  var string = value === null || value === undefined ? "" : String(value);
+  if (string.normalize) {
+    string = string.normalize("NFC");
+  }
+  return string.replace(/\s+/g, " ").trim();
 }
 
 export function newKey() {

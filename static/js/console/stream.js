@@ -5,6 +5,7 @@
 
 import { showConflict } from "./conflict.js";
 import { renderList } from "./list.js";
+import { renewCopy } from "./offline.js";
 import { flush, showNet, waitingCount } from "./outbox.js";
 import { initial, root, say, state, text } from "./shared.js";
 import { applyOrder, replaceTurns, turnById, upsertTurn } from "./turns.js";
@@ -36,11 +37,17 @@ function onEvent(event) {
   if (event.turn && kind && kind.indexOf("turn.") === 0) {
     var before = turnById(event.turn.id);
     upsertTurn(event.turn);
+    if (event.order) {
+      // A turn spoken earlier that arrived late: the others move down in the same step.
+      applyOrder(event.order);
+    }
     noticeChange(event.turn, before);
     renderList();
+    renewCopy();
   } else if (kind === "turns.reordered") {
     applyOrder(event.order);
     renderList();
+    renewCopy();
   } else if (kind === "conference.closed") {
     say(text("ConferenceClosed"), "warning");
   }
