@@ -670,9 +670,9 @@ def test_the_reporters_other_results_follow_the_figures(records):
     from dialogue.dossier.operations import report_of
     from dialogue.minutes import render
 
-    report_of(records.conference).other_results = (
-        "Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp.\n\n"
-    )
+    report_of(
+        records.conference
+    ).other_results = "Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp.\n\n"
     context = compose.document_context(records.conference, draft_for(records.conference))
     assert context["figures"]["other_results"] == [
         "Trả kết quả đăng ký khai sinh tại nhà: 45 trường hợp."
