@@ -1,7 +1,5 @@
 """The migration chain builds, on an empty database, exactly the schema the models describe."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,21 +8,6 @@ from flask_migrate import downgrade, upgrade
 
 from dialogue import create_app
 from dialogue.extensions import db
-
-
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    name = f"dialogue_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield sa.engine.make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -307,21 +306,6 @@ def test_a_crawl_from_the_home_reaches_every_published_document_and_its_pdf(app,
 
 
 # -- the migration -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    name = f"dialogue_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield sa.engine.make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_the_migration_makes_existing_wards_searchable(app_config, empty_database_url):
