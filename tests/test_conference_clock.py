@@ -22,6 +22,7 @@ from dialogue.invitations import operations as invitations
 from dialogue.live.closing import ConclusionData, close_conference
 from dialogue.live.operations import TurnData, log_turn
 from dialogue.minutes import compose
+from dialogue.minutes import operations as minutes
 from dialogue.minutes.operations import publication_deadlines
 from dialogue.questions.operations import accepts_questions
 from dialogue.wards.models import ResidentialGroup
@@ -72,7 +73,7 @@ def test_starting_days_early_asks_first_and_records_the_actual_start(announced):
     conference = announced(12)
     with pytest.raises(operations.EarlyStart) as refused:
         operations.start_conference(conference)
-    assert "Start it now anyway?" in refused.value.message
+    assert "really beginning now" in refused.value.message
     assert conference.status is ConferenceStatus.ANNOUNCED and conference.started_dt is None
 
     before = datetime.now(UTC)
@@ -375,12 +376,35 @@ def test_the_counts_page_saves_and_shows_them(
     assert attendance.count_attendance(conference).total.present == 10
 
 
-def test_the_public_notice_says_a_conference_was_recorded_afterwards(client, ward):
+def test_a_recorded_conference_is_public_once_published_and_says_so(
+    client, ward, make_user, make_person
+):
     conference = operations.record_held_conference(
-        ward, _plan(ward, date(2020, 6, 30)), HeldDates()
+        ward, _plan(ward, date(2020, 6, 30)), HeldDates(results_posted_on=date(2020, 7, 3))
     )
     db.session.commit()
-    page = html.unescape(client.get(f"/p/{ward.slug}/hoi-nghi/{conference.id}").text)
-    assert "Recorded afterwards: the ward entered this conference on" in page
+    url = f"/p/{ward.slug}/hoi-nghi/{conference.id}"
+    # While it is typed in (or if it was entered by mistake), residents do not see it.
+    assert client.get(url).status_code == 404
+    assert url not in client.get(f"/p/{ward.slug}/").text
+
+    secretary, chair = make_user(Role.SECRETARY), make_user(Role.CHAIR)
+    conference.secretaries = [secretary]
+    conference.chair = make_person(full_name="Nguyễn Văn Chủ", title="Chủ tịch UBND phường")
+    end = ward_datetime(ward, date(2020, 6, 30), time(11))
+    close_conference(conference, ConclusionData(end_dt=end, conclusion="Kết luận."))
+    published = {}
+    for doc_type in (DocumentType.MINUTES, DocumentType.NOTICE):
+        draft = minutes.get_or_create_draft(conference, doc_type, secretary)
+        minutes.submit_draft(draft, secretary)
+        published[doc_type] = minutes.publish(draft, chair)
+    db.session.commit()
+    # Numbers from the register of the year it was held; the notice dated as posted on paper.
+    assert all(p.number.year == 2020 for p in published.values())
+    assert published[DocumentType.MINUTES].number_label == "01/BB-UBND"
+    assert "ngày 03 tháng 7 năm 2020" in published[DocumentType.NOTICE].html
+
+    page = html.unescape(client.get(url).text)
+    assert "Recorded afterwards: the People’s Committee of phường" in page
     assert "The conference is under way." not in page
     assert "/gui-cau-hoi" not in page  # no question form for a conference long over

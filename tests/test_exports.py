@@ -31,7 +31,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # 8:00 on 30 June 2020 in Hà Nội.
 START = datetime(2020, 6, 30, 1, 0, tzinfo=UTC)
-DANGEROUS = ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1")
+DANGEROUS = (
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    '+HYPERLINK("http://x.invalid")',
+    "-2+3+cmd|' /C calc'!A0",
+)
 XSS = ('<script>alert("x")</script>', '<img src=x onerror="alert(1)">')
 NAME_NFC = "Nguyễn Thị Hường"
 
@@ -642,7 +651,15 @@ def test_the_conference_page_links_the_exports_for_staff_only(app, client, login
 # -- for Vietnamese Excel ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["+84 912 345 678", "- Đề nghị công khai: thời hạn giải quyết"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+84 912 345 678",
+        "+84 912-345-678 (Zalo)",
+        "- Đề nghị công khai: thời hạn giải quyết",
+        "- Đề nghị hướng dẫn thủ tục (cấp phép xây dựng) tại Bộ phận Một cửa - tầng 1, tổ 5/9",
+    ],
+)
 def test_ordinary_text_with_a_sign_is_written_as_typed(app, records, text):
     _add_turn(records, text, speaker_name=text)
     row = _csv_rows(exports.turns_csv(records["conference"]))[-1]
@@ -657,6 +674,9 @@ def test_a_semicolon_csv_for_excel_with_vietnamese_settings(app, client, login, 
     response = _get(client, records["conference"], "turns.csv", sep="semicolon")
     # One charset in the header, whatever the separator.
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        "luot-phat-bieu-excel-tieng-viet-2020-06-30.csv" in response.headers["Content-Disposition"]
+    )
     text = response.data.decode("utf-8-sig")
     header = text.split("\r\n", 1)[0]
     assert header.startswith("STT;Người phát biểu;")

@@ -619,7 +619,7 @@ def test_default_texts_of_the_notice(records):
         "Sau khi nghe báo cáo kết quả công tác cải cách thủ tục hành chính 6 tháng đầu năm 2020 "
         "và 4 lượt ý kiến phát biểu của các đại biểu, Chủ tịch UBND phường kết luận như sau:"
     )
-    assert "Dự hội nghị có 9 đại biểu" in texts["opening"]
+    assert "Dự hội nghị có 9 người, gồm các đại biểu" in texts["opening"]
     assert texts["report_summary"] == ""
     recipients = texts["recipients"].split("\n")
     assert (

@@ -494,6 +494,9 @@ def test_signatures_never_stand_alone_and_leave_no_half_empty_page(records):
                 lowest = max(c["bottom"] for c in before.chars if c["top"] >= TOP - EPSILON)
                 filled = (lowest - TOP) / body_height
                 assert filled > 0.7, (extra, f"page {signed} is only {filled:.0%} full")
+            # The verification block never starts a page alone.
+            [verified] = [n for n, text in enumerate(texts) if "Bản điện tử của văn bản" in text]
+            assert not texts[verified].startswith("Bản điện tử"), (extra, texts[verified][:80])
             # Everything is there, on the signatures' page or after it.
             rest = " ".join(texts[signed:])
             for needed in ("CHỦ TỌA", "Nơi nhận:", "Bản điện tử của văn bản"):

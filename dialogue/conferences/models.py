@@ -218,9 +218,15 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Residents may read its notice: announced or later, or cancelled after announcing."""
+        """Residents may read its notice: announced or later, or cancelled after announcing.
+
+        A conference recorded afterwards shows once its documents are published: while the
+        clerk types it in (or if it was entered by mistake) residents do not see it.
+        """
         if self.status is ConferenceStatus.DRAFT:
             return False
+        if self.recorded_dt is not None:
+            return self.status is ConferenceStatus.PUBLISHED
         if self.status is ConferenceStatus.CANCELLED:
             return self.announced_dt is not None
         return True

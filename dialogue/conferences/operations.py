@@ -500,8 +500,8 @@ def start_conference(
         tz = conference.ward.timezone
         raise EarlyStart(
             _(
-                "This conference is planned for %(time)s on %(date)s. Start it now anyway? "
-                "The minutes will record the time it really starts.",
+                "Tick the box if the conference is really beginning now (it is planned for "
+                "%(time)s on %(date)s).",
                 time=to_local(conference.start_dt, tz).strftime("%H:%M"),
                 date=vn_short_date(conference.start_dt, tz),
             ),

@@ -7,11 +7,12 @@ import unicodedata
 
 # OWASP "CSV injection": a cell starting with one of these is read as a formula.
 FORMULA_PREFIXES = ("=", "@", "\t", "\r")
-# A leading sign starts a formula only if something follows for it to compute or call:
-# "+1+1", "-2+3+cmd|' /C calc'!A0", "+HYPERLINK(…)". A phone number ("+84 912 345 678") or a
-# dash that opens a line of text ("- Đề nghị …") is ordinary text and stays as typed.
+# A leading sign starts a formula that does something only with a call, a link to another
+# program or a sum: "+HYPERLINK(…)", "-2+3+cmd|' /C calc'!A0", "+1+1". A phone number
+# ("+84 912-345-678 (Zalo)") or a dash opening a line of text ("- Đề nghị (cấp phép) - tầng 1")
+# is ordinary text and stays as typed.
 SIGNS = ("+", "-")
-_ACTIVE = re.compile(r"[-+*/^&=<>()|!@\"]")
+_ACTIVE = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_.]*\(|[|@]|\d\s*[+*^&]\s*[\d(]")
 
 # Control characters that XML (xlsx, docx) cannot hold; tab, line feed and CR are allowed.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -77,7 +77,7 @@ class TurnData:
 
 def default_due_date(conference: Conference) -> date:
     """Ten days after the conference, the default deadline of a written answer."""
-    return conference.start_local.date() + timedelta(days=REFERRAL_DAYS)
+    return conference.held_start_local.date() + timedelta(days=REFERRAL_DAYS)
 
 
 def ensure_session_open(conference: Conference) -> None:

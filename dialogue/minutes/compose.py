@@ -637,7 +637,11 @@ def _compose(
         place_date = vn_date(conference.held_start_dt, place=ward.place_name, tz=tz)
         title, subject = _text("header.minutes_title"), _subject(conference)
     else:
-        if published_dt is not None:
+        if conference.is_recorded_afterwards:
+            # Typed in from the paper file: dated as the results were posted (or as held).
+            day = conference.results_posted_on or conference.held_start_local.date()
+            place_date = vn_date(day, place=ward.place_name)
+        elif published_dt is not None:
             place_date = vn_date(published_dt, place=ward.place_name, tz=tz)
         else:
             place_date = _text("header.undated", place=ward.place_name)

@@ -73,8 +73,9 @@ def turns_csv(conference_id: int):
     content = exports.turns_csv(
         conference, include_withdrawn=_include_withdrawn(), delimiter=delimiter
     )
-    filename = _filename(TURNS_STEM, conference, "csv")
-    return _download(content, exports.CSV_MIMETYPE, filename)
+    # The two forms have names of their own: a clerk who downloads both can tell them apart.
+    stem = TURNS_STEM + ("-excel-tieng-viet" if delimiter == SEMICOLON else "")
+    return _download(content, exports.CSV_MIMETYPE, _filename(stem, conference, "csv"))
 
 
 @bp.route("/<doc_type>.docx")

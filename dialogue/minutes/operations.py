@@ -545,12 +545,15 @@ def publish(
     if latest is not None:
         number = latest.number
     else:
+        # A conference recorded afterwards takes its numbers from the register of the year it
+        # was held: this year's register stays for this year's documents.
+        held = conference.held_start_local if conference.is_recorded_afterwards else None
         number = allocate_number(
             conference.ward,
             draft.doc_type,
             conference=conference,
             purpose=document_title(conference, draft.doc_type),
-            year=to_local(now, conference.ward.timezone).year,
+            year=held.year if held else to_local(now, conference.ward.timezone).year,
         )
     # The code comes first: the PDF prints its link and QR code.
     code = _unused_public_code()

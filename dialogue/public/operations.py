@@ -40,9 +40,16 @@ def find_wards(query: str = "", *, page: int = 1):
 
 
 def _visible(*conditions) -> sa.Select:
-    """Conferences residents may see: announced or later, or cancelled after being announced."""
+    """Conferences residents may see: announced or later, or cancelled after being announced.
+
+    One recorded afterwards only once its documents are published (``Conference.is_public``).
+    """
     return sa.select(Conference).where(
         *conditions,
+        sa.or_(
+            Conference.recorded_dt.is_(None),
+            Conference.status == ConferenceStatus.PUBLISHED,
+        ),
         sa.or_(
             Conference.status.not_in([ConferenceStatus.DRAFT, ConferenceStatus.CANCELLED]),
             sa.and_(
