@@ -404,6 +404,7 @@ def test_a_recorded_conference_is_public_once_published_and_says_so(
     assert published[DocumentType.MINUTES].number_label == "01/BB-UBND"
     assert "ngày 03 tháng 7 năm 2020" in published[DocumentType.NOTICE].html
 
+    assert "recorded afterwards, on" in client.get(f"/p/{ward.slug}/").text
     page = html.unescape(client.get(url).text)
     assert "Recorded afterwards: the People’s Committee of phường" in page
     assert "The conference is under way." not in page
