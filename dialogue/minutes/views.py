@@ -33,14 +33,14 @@ from dialogue.core.scoping import get_scoped_or_404
 from dialogue.documents.models import DocumentType
 from dialogue.errors import DialogueError, InvalidTransition
 from dialogue.extensions import db
-from dialogue.minutes import operations
-from dialogue.minutes.compose import document_context, missing_parts
+from dialogue.minutes import operations, previews
+from dialogue.minutes.compose import missing_parts
 from dialogue.minutes.forms import DraftForm, PublishForm, ReturnForm
 from dialogue.minutes.models import DraftStatus, MinutesDraft, PublishedDocument
 from dialogue.minutes.operations import DraftConflict, DraftData
-from dialogue.minutes.render import render_document_html, render_document_pdf
 
 bp = Blueprint("minutes", __name__, url_prefix="/conferences/<int:conference_id>/minutes")
+bp.record_once(lambda state: previews.init_app(state.app))
 
 # Everyone who takes part in writing or approving reads the drafts and the versions.
 READ_ROLES = (Role.SECRETARY, Role.ORGANISER, Role.CHAIR)
@@ -195,7 +195,7 @@ def _initial(conference: Conference, doc_type: DocumentType, draft: MinutesDraft
 
 
 def _preview(conference: Conference, draft: MinutesDraft) -> str:
-    return render_document_html(document_context(conference, draft))
+    return previews.preview_html(conference, draft)
 
 
 @bp.route(f"/{DOC_TYPE}/edit", methods=["GET", "POST"])
@@ -289,7 +289,7 @@ def draft_pdf(conference_id: int, doc_type: str):
         draft = operations.preview_draft(
             conference, kind, operations.default_data(conference, kind)
         )
-    pdf = render_document_pdf(document_context(conference, draft))
+    pdf = previews.preview_pdf(conference, draft)
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",
