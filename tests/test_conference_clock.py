@@ -116,6 +116,13 @@ def test_a_start_made_by_mistake_goes_back_to_announced_and_is_audited(announced
     assert stored.is_editable
 
 
+def test_only_a_conference_in_progress_can_undo_its_start(make_conference):
+    draft = make_conference()
+    with pytest.raises(InvalidTransition):
+        operations.undo_start(draft)
+    assert draft.status is ConferenceStatus.DRAFT
+
+
 def test_undoing_is_refused_once_a_turn_is_recorded(announced, make_user):
     conference = announced(12)
     operations.start_conference(conference, confirm_early=True)

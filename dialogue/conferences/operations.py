@@ -30,16 +30,25 @@ from dialogue.wards.models import Ward
 SECRETARY_ROLES = frozenset({Role.SECRETARY, Role.ORGANISER})
 
 
+def _cannot_become(conference: Conference, status: ConferenceStatus) -> InvalidTransition:
+    return InvalidTransition(
+        _(
+            "A conference that is %(current)s cannot become %(target)s.",
+            current=conference.status.title,
+            target=status.title,
+        )
+    )
+
+
+def check_transition(conference: Conference, status: ConferenceStatus) -> None:
+    """Raise InvalidTransition, saying why, unless ``conference`` may move to ``status``."""
+    if not conference.can_move_to(status):
+        raise _cannot_become(conference, status)
+
+
 def change_status(conference: Conference, status: ConferenceStatus, *, reason: str = "") -> None:
     """Move ``conference`` to ``status`` if its state machine allows it."""
-    if not conference.can_move_to(status):
-        raise InvalidTransition(
-            _(
-                "A conference that is %(current)s cannot become %(target)s.",
-                current=conference.status.title,
-                target=status.title,
-            )
-        )
+    check_transition(conference, status)
     if status is ConferenceStatus.CANCELLED:
         reason = reason.strip()
         if not reason:
@@ -433,14 +442,7 @@ def announce_conference(
 ) -> None:
     """Announce ``conference``: less than the legal notice needs a confirmation and a reason."""
     now = now or utcnow()
-    if not conference.can_move_to(ConferenceStatus.ANNOUNCED):
-        raise InvalidTransition(
-            _(
-                "A conference that is %(current)s cannot become %(target)s.",
-                current=conference.status.title,
-                target=ConferenceStatus.ANNOUNCED.title,
-            )
-        )
+    check_transition(conference, ConferenceStatus.ANNOUNCED)
     if conference.start_dt <= now:
         raise ValidationFailed(
             _("The start of this conference has passed. Change its date before announcing it.")
@@ -494,8 +496,7 @@ def start_conference(
     The moment recorded is the actual start: the minutes say when the conference really began.
     """
     now = now or utcnow()
-    if not conference.can_move_to(ConferenceStatus.IN_PROGRESS):
-        change_status(conference, ConferenceStatus.IN_PROGRESS)  # raises with the message
+    check_transition(conference, ConferenceStatus.IN_PROGRESS)
     if conference.starts_early(now) and not confirm_early:
         tz = conference.ward.timezone
         raise EarlyStart(
@@ -532,8 +533,9 @@ def can_undo_start(conference: Conference) -> bool:
 def undo_start(conference: Conference) -> None:
     """Put a conference started by mistake back to announced; refused once anything is recorded."""
     if conference.status is not ConferenceStatus.IN_PROGRESS:
-        change_status(conference, ConferenceStatus.ANNOUNCED)  # raises with the message
-    if conference.is_recorded_afterwards or has_records(conference):
+        # A draft may become announced, but not by undoing a start it never had.
+        raise _cannot_become(conference, ConferenceStatus.ANNOUNCED)
+    if not can_undo_start(conference):
         raise InvalidTransition(
             _(
                 "Turns or a conclusion have been recorded in this session: it can no longer "

@@ -494,8 +494,13 @@ def announce(conference_id: int):
 
 
 def _change_status(conference: Conference, target: ConferenceStatus, success: str):
+    return _operate(conference, lambda: operations.change_status(conference, target), success)
+
+
+def _operate(conference: Conference, operate, success: str):
+    """Run ``operate``; commit and say ``success``, or undo and say why; back to the hub."""
     try:
-        operations.change_status(conference, target)
+        operate()
     except DialogueError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -535,15 +540,11 @@ def start(conference_id: int):
 @role_required(Role.ORGANISER)
 def undo_start(conference_id: int):
     conference = get_scoped_or_404(Conference, conference_id)
-    try:
-        operations.undo_start(conference)
-    except DialogueError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The conference is announced again, as it was before it was started."), "success")
-    return _back_to(conference)
+    return _operate(
+        conference,
+        lambda: operations.undo_start(conference),
+        _("The conference is announced again, as it was before it was started."),
+    )
 
 
 @bp.route("/<int:conference_id>/draft", methods=["POST"])
