@@ -148,10 +148,13 @@ class AttendanceTally(db.Model):
     def ward_id(self) -> int:
         return self.conference.ward_id
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """What it counts: ("group", residential group id) or ("category", category id)."""
+        if self.residential_group_id is not None:
+            return "group", self.residential_group_id
+        return "category", self.delegate_category_id
+
     def __repr__(self) -> str:
-        target = (
-            f"group {self.residential_group_id}"
-            if self.residential_group_id
-            else (f"category {self.delegate_category_id}")
-        )
-        return f"<AttendanceTally {target}: {self.present}/{self.invited}>"
+        kind, target_id = self.key
+        return f"<AttendanceTally {kind} {target_id}: {self.present}/{self.invited}>"

@@ -572,10 +572,11 @@ def _add_tallies(conference, total, groups, no_group, categories, no_category) -
         return
     sums = {"group": [0, 0], "category": [0, 0]}
     for tally in tallies:
-        if tally.residential_group_id is not None:
-            row, kind = groups.get(tally.residential_group_id, no_group), "group"
+        kind, target_id = tally.key
+        if kind == "group":
+            row = groups.get(target_id, no_group)
         else:
-            row, kind = categories.get(tally.delegate_category_id, no_category), "category"
+            row = categories.get(target_id, no_category)
         row.invited += tally.invited
         row.present += tally.present
         sums[kind][0] += tally.invited
@@ -640,12 +641,7 @@ def set_tallies(conference: Conference, data: TallyData) -> None:
                 )
             if invited or present:
                 wanted[(kind, target_id)] = (invited, present)
-    existing = {
-        ("group", t.residential_group_id)
-        if t.residential_group_id is not None
-        else ("category", t.delegate_category_id): t
-        for t in tallies_of(conference)
-    }
+    existing = {tally.key: tally for tally in tallies_of(conference)}
     for key, tally in existing.items():
         if key not in wanted:
             db.session.delete(tally)

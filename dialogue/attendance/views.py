@@ -229,12 +229,7 @@ def tallies(conference_id: int):
     ward = conference.ward
     groups = list(ward.residential_groups)
     categories = list(ward.delegate_categories)
-    entered = {
-        ("group", t.residential_group_id)
-        if t.residential_group_id is not None
-        else ("category", t.delegate_category_id): (t.invited, t.present)
-        for t in operations.tallies_of(conference)
-    }
+    entered = {t.key: (t.invited, t.present) for t in operations.tallies_of(conference)}
     initial = None
     if request.method == "GET":
         initial = TallyForm.initial_data(
