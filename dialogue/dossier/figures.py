@@ -472,8 +472,11 @@ def figures_for(conference, locale=None) -> DossierFigures | None:
     report = db.session.scalar(
         sa.select(DossierReport).where(DossierReport.conference_id == conference.id)
     )
-    if report is None:
-        return None
+    return figures_of(report, locale) if report is not None else None
+
+
+def figures_of(report, locale=None) -> DossierFigures:
+    """Compute the figures of a ``DossierReport`` already loaded."""
     language = _locale(locale)
     return compute(
         Counts.of(report),

@@ -13,7 +13,7 @@ from dialogue.core.forms import show_error
 from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.dossier import operations
-from dialogue.dossier.figures import figures_for, format_count, format_rate
+from dialogue.dossier.figures import figures_for, figures_of, format_count, format_rate
 from dialogue.dossier.forms import DossierLineForm, DossierReportForm
 from dialogue.dossier.models import DossierLine
 from dialogue.errors import DialogueError
@@ -56,7 +56,7 @@ def _areas(conference: Conference, keep_id: int | None = None) -> list:
 def show(conference_id: int):
     conference = get_scoped_or_404(Conference, conference_id)
     report = operations.report_of(conference)
-    figures = figures_for(conference) if report is not None else None
+    figures = figures_of(report) if report is not None else None
     lines = list(zip(report.ordered_lines, figures.lines, strict=True)) if report else []
     return render_template(
         "dossier/show.html",

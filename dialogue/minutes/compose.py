@@ -64,7 +64,7 @@ from dialogue.content import wording
 from dialogue.core.dates import to_local, vn_date, vn_datetime, vn_time
 from dialogue.core.text import normalize_text
 from dialogue.documents.models import DocumentType
-from dialogue.dossier.figures import figures_for, format_count, format_rate
+from dialogue.dossier.figures import figures_of, format_count, format_rate
 from dialogue.dossier.operations import report_of
 from dialogue.extensions import db
 from dialogue.live.models import Turn, TurnOutcome
@@ -288,9 +288,10 @@ def _attendance(conference: Conference, leaders: list[dict]) -> dict:
 
 
 def _figures(conference: Conference) -> dict | None:
-    figures = figures_for(conference, locale=LOCALE)
-    if figures is None:
+    report = report_of(conference)
+    if report is None:
         return None
+    figures = figures_of(report, locale=LOCALE)
     labels = wording("minutes.vi").table("figures.labels")
     rows = []
     number = 0
@@ -333,7 +334,7 @@ def _figures(conference: Conference) -> dict | None:
         "caption": caption,
         "rows": rows,
         "note": _text("figures.note"),
-        "other_results": paragraphs(report_of(conference).other_results),
+        "other_results": paragraphs(report.other_results),
         "received": figures.counts.received,
         "received_online": figures.counts.received_online,
         "resolved": figures.counts.resolved,
