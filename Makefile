@@ -41,7 +41,11 @@ run: system-check translations
 	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} $(FLASK) db upgrade
 	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} DIALOGUE_PUBLIC_URL=$${DIALOGUE_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 		$(FLASK) dialogue seed-demo --if-empty
-	DIALOGUE_ENV=$${DIALOGUE_ENV:-development} DIALOGUE_PUBLIC_URL=$${DIALOGUE_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	@# The job worker (mail, periodic jobs) runs beside the server and stops with it.
+	export DIALOGUE_ENV=$${DIALOGUE_ENV:-development} DIALOGUE_PUBLIC_URL=$${DIALOGUE_PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
+		$(FLASK) dialogue worker --workers 1 & worker=$$!; \
+		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
 		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 browser:

@@ -3,7 +3,9 @@
 import os
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dialogue.errors import ConfigurationError
 
@@ -49,6 +51,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         env.get("DIALOGUE_DATABASE_URL") or f"sqlite:///{instance_path / 'dialogue.sqlite3'}"
     )
     redis_url = env.get("DIALOGUE_REDIS_URL") or None
+    public_url = (env.get("DIALOGUE_PUBLIC_URL") or "").strip() or None
     secure_cookies = _flag(env.get("DIALOGUE_SECURE_COOKIES"), default=mode == "production")
     return {
         "DIALOGUE_ENV": mode,
@@ -62,7 +65,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "DIALOGUE_DEMO_PASSWORD": env.get("DIALOGUE_DEMO_PASSWORD") or None,
         # The public site as residents reach it ("https://dialogue.example.vn"): the QR code and
         # short link printed on a published document point there, whoever published it and how.
-        "DIALOGUE_PUBLIC_URL": (env.get("DIALOGUE_PUBLIC_URL") or "").strip() or None,
+        "DIALOGUE_PUBLIC_URL": public_url,
         "DIALOGUE_TRUSTED_PROXIES": int(env.get("DIALOGUE_TRUSTED_PROXIES", "0") or 0),
         # A form may stay open for a whole meeting: a day of CSRF validity.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
@@ -93,4 +96,86 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "QUESTION_FORM_MIN_SECONDS": float(env.get("DIALOGUE_QUESTION_MIN_SECONDS", "3") or 3),
         "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
         "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),
+        **_mail_config(env, public_url),
+        **_jobs_config(env, mode, redis_url, instance_path),
+    }
+
+
+def _number(env, name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be greater than 0, not {raw!r}.")
+    return value
+
+
+def _mail_config(env, public_url: str | None) -> dict:
+    """Outgoing mail (Flask-Mailman's keys): without an SMTP host mail waits in the outbox."""
+    host = (env.get("DIALOGUE_SMTP_HOST") or "").strip() or None
+    use_ssl = _flag(env.get("DIALOGUE_SMTP_SSL"), default=False)
+    use_starttls = _flag(env.get("DIALOGUE_SMTP_STARTTLS"), default=False)
+    if use_ssl and use_starttls:
+        raise ConfigurationError(
+            "DIALOGUE_SMTP_SSL and DIALOGUE_SMTP_STARTTLS exclude each other: "
+            "set SSL for port 465, STARTTLS for port 587."
+        )
+    port = int(_number(env, "DIALOGUE_SMTP_PORT", 465 if use_ssl else 25))
+    timeout = _number(env, "DIALOGUE_SMTP_TIMEOUT", 10)
+    # A message left "sending" this long by a worker that died is sent again by another; it
+    # must outlast a slow but living conversation with the server (several timeouts long).
+    lease = _number(env, "DIALOGUE_MAIL_LEASE_SECONDS", 300)
+    if lease < 3 * timeout:
+        raise ConfigurationError(
+            "DIALOGUE_MAIL_LEASE_SECONDS must be at least three times DIALOGUE_SMTP_TIMEOUT, "
+            "or a slow server could receive the same message twice."
+        )
+    sender = (env.get("DIALOGUE_MAIL_FROM") or "").strip()
+    if not sender:
+        host_name = urlsplit(public_url).hostname if public_url else None
+        sender = f"Dialogue <no-reply@{host_name or 'dialogue.local'}>"
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigurationError(
+            f'DIALOGUE_MAIL_FROM must be an address such as "UBND phường <no-reply@…>", '
+            f"not {sender!r}."
+        )
+    return {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": host,
+        "MAIL_PORT": port,
+        "MAIL_USERNAME": (env.get("DIALOGUE_SMTP_USERNAME") or "").strip() or None,
+        "MAIL_PASSWORD": env.get("DIALOGUE_SMTP_PASSWORD") or None,
+        "MAIL_USE_TLS": use_starttls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_TIMEOUT": timeout,
+        "MAIL_DEFAULT_SENDER": sender,
+        "DIALOGUE_MAIL_LEASE_SECONDS": lease,
+    }
+
+
+JOB_BACKENDS = ("redis", "sqlite", "immediate")
+
+
+def _jobs_config(env, mode: str, redis_url: str | None, instance_path: Path) -> dict:
+    """The job queue: Redis where it is configured, a SQLite file beside the database otherwise.
+
+    Tests run tasks at once, in the process that queues them ("immediate").
+    """
+    backend = (env.get("DIALOGUE_JOBS") or "").strip().lower()
+    if not backend:
+        backend = "immediate" if mode == "testing" else ("redis" if redis_url else "sqlite")
+    if backend not in JOB_BACKENDS:
+        raise ConfigurationError(
+            f"DIALOGUE_JOBS must be redis, sqlite or immediate, not {backend!r}."
+        )
+    if backend == "redis" and not redis_url:
+        raise ConfigurationError("DIALOGUE_JOBS=redis needs DIALOGUE_REDIS_URL.")
+    return {
+        "DIALOGUE_JOBS": backend,
+        "DIALOGUE_JOBS_DATABASE": (env.get("DIALOGUE_JOBS_DATABASE") or "").strip()
+        or str(instance_path / "jobs.sqlite3"),
     }

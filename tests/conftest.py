@@ -267,3 +267,81 @@ def login(client):
         return response
 
     return do_login
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """An SMTP server's handler that keeps what it accepted; a test decides how it answers.
+
+    ``accepted`` holds the messages taken (``email.message.EmailMessage``, parsed with the
+    default policy). ``rcpt_reply`` or ``data_reply`` ("451 …", "550 …") refuse instead.
+    The next ``stalls`` DATA commands hang until ``release`` is set or ``stall_seconds`` pass,
+    then answer 451: the server never took those messages.
+    """
+
+    def __init__(self):
+        import threading
+
+        self.accepted = []
+        self.rcpt_reply: str | None = None
+        self.data_reply: str | None = None
+        self.stalls = 0
+        self.stall_seconds = 30.0
+        self.data_started = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import time
+        from email import policy
+        from email.parser import BytesParser
+
+        self.data_started.set()
+        if self.stalls:
+            self.stalls -= 1
+            deadline = time.monotonic() + self.stall_seconds
+            while not self.release.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            return "451 4.4.2 Hết thời gian chờ"
+        if self.data_reply:
+            return self.data_reply
+        parser = BytesParser(policy=policy.default)
+        self.accepted.append(parser.parsebytes(envelope.original_content))
+        return "250 Đã nhận"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd) on a free loopback port, where the application sends mail.
+
+    Tests run jobs at once (``DIALOGUE_JOBS=immediate``): a message queued with
+    ``dialogue.mail.operations.queue_mail`` is in ``smtp.accepted`` once the test commits.
+    """
+    from aiosmtpd.controller import Controller
+
+    from dialogue import jobs
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_TIMEOUT=2)
+    yield mailbox
+    mailbox.release.set()
+    controller.stop()
+    jobs.close_jobs(app)

@@ -1,0 +1,1 @@
+"""Mail that leaves the building: an outbox written with the change, sent by the job worker."""
