@@ -27,10 +27,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from dialogue import web
+    from dialogue import jobs, web
     from dialogue.core import database
+    from dialogue.extensions import mail
 
     database.init_app(app)
+    mail.init_app(app)
+    jobs.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -46,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.conferences.views import bp as conferences_bp
     from dialogue.dossier.views import bp as dossier_bp
     from dialogue.feed.views import bp as feed_bp
+    from dialogue.followup.views import bp as followup_bp
     from dialogue.help.views import bp as help_bp
     from dialogue.invitations.views import bp as invitations_bp
     from dialogue.live.views import bp as live_bp
@@ -77,12 +81,14 @@ def _register_blueprints(app: Flask) -> None:
         archive_bp,
         exports_bp,
         minutes_bp,
+        followup_bp,
         help_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
+    from dialogue.mail import cli as mail_cli  # noqa: F401  (the worker and outbox commands)
     from dialogue.ops.cli import cli
 
     app.cli.add_command(cli)

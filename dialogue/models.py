@@ -7,7 +7,9 @@ from dialogue.auth.models import User
 from dialogue.conferences.models import AgendaItem, ConclusionTask, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
+from dialogue.followup.models import Referral, ReferralRequest, WrittenAnswer
 from dialogue.live.models import LiveEvent, Turn
+from dialogue.mail.models import OutboxMessage
 from dialogue.minutes.models import MinutesDraft, PublishedDocument
 from dialogue.people.models import PendingImport, Person
 from dialogue.photos.models import Photo
@@ -23,6 +25,7 @@ __all__ = [
     "DossierReport",
     "LiveEvent",
     "MinutesDraft",
+    "OutboxMessage",
     "AuditEvent",
     "ConclusionTask",
     "Conference",
@@ -31,6 +34,9 @@ __all__ = [
     "Person",
     "Photo",
     "PublishedDocument",
+    "Referral",
+    "ReferralRequest",
+    "WrittenAnswer",
     "ProcedureArea",
     "ResidentQuestion",
     "ResidentialGroup",

@@ -24,7 +24,14 @@ from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel
 from dialogue.extensions import db
-from dialogue.live.models import Turn
+from dialogue.followup.models import (
+    AnswerStatus,
+    ReferralRequest,
+    ReferralStatus,
+    RequestKind,
+    WrittenAnswer,
+)
+from dialogue.live.models import Turn, TurnOutcome
 from dialogue.minutes.models import MinutesDraft, PublishedDocument
 from dialogue.photos import operations as photo_operations
 from dialogue.questions.models import ResidentQuestion
@@ -37,13 +44,16 @@ ANONYMOUS = None
 _serial = itertools.count(1)
 
 
-def _records(ward, make_person, make_conference, make_user, secretaries=()):
+def _records(ward, make_person, make_conference, make_user, secretaries=(), responder=None):
     """One fresh record of every kind that appears in a URL, in ``ward``."""
     n = next(_serial)
     person = make_person(ward=ward)
     unit = Unit(ward=ward, name=f"Bộ phận Một cửa {n}")
     group = ResidentialGroup(ward=ward, number=100 + n, name=f"Tổ dân phố số {100 + n}")
     db.session.add_all([unit, group])
+    if responder is not None:
+        # The ward's responder answers for every unit made here: its referral is theirs.
+        responder.extra_units.append(unit)
     staff = make_user(Role.RESPONDER, ward=ward)
     # Announced: the stage at which the most pages of a conference are open.
     conference = make_conference(
@@ -64,7 +74,14 @@ def _records(ward, make_person, make_conference, make_user, secretaries=()):
     )
     item = AgendaItem(conference=conference, position=1, title="Báo cáo kết quả giải quyết TTHC")
     # Made directly: the operations log turns only while a conference is in progress.
-    turn = Turn(conference=conference, position=1, question="Hỏi về thủ tục cấp phép xây dựng")
+    turn = Turn(
+        conference=conference,
+        position=1,
+        question="Hỏi về thủ tục cấp phép xây dựng",
+        outcome=TurnOutcome.REFERRED,
+        referral_unit=unit,
+        referral_due_date=datetime.now(UTC).date(),
+    )
     question = ResidentQuestion(conference=conference, question="Bao giờ có kết quả hồ sơ?")
     db.session.add_all([attendee, event, item, turn, question])
     db.session.flush()
@@ -87,6 +104,32 @@ def _records(ward, make_person, make_conference, make_user, secretaries=()):
         title="Biên bản hội nghị",
     )
     db.session.add_all([draft, published])
+    db.session.flush()
+    referral = turn.referral
+    # Published, so that its public page and letter are open to residents too.
+    referral.status = ReferralStatus.ANSWERED
+    referral.answered_on = datetime.now(UTC).date()
+    referral.is_settled = True
+    answer = WrittenAnswer(
+        referral=referral,
+        status=AnswerStatus.PUBLISHED,
+        published_dt=datetime.now(UTC),
+        body="Trả lời.",
+        attachment_filename="tra-loi.pdf",
+        attachment_pdf=pdf,
+        attachment_sha256=hashlib.sha256(pdf).hexdigest(),
+        attachment_size=len(pdf),
+        attachment_pages=1,
+    )
+    unit_request = ReferralRequest(
+        referral=referral,
+        kind=RequestKind.EXTENSION,
+        reason="Cần thêm thời gian.",
+        from_unit=unit,
+        previous_due_date=referral.due_date,
+        new_due_date=referral.due_date,
+    )
+    db.session.add_all([answer, unit_request])
     db.session.flush()
     image = io.BytesIO()
     Image.new("RGB", (8, 8)).save(image, "JPEG")
@@ -122,6 +165,10 @@ def _records(ward, make_person, make_conference, make_user, secretaries=()):
         "doc_type": "bb",
         "document_id": published.id,
         "code": published.public_code,
+        "referral_id": referral.id,
+        "answer_id": answer.id,
+        "request_id": unit_request.id,
+        "version": 1,
     }
 
 
@@ -138,13 +185,14 @@ def world(app, ward, other_ward, make_person, make_conference, make_user):
         clients[role] = client
     # The secretary is one of the conference's secretaries: the role alone lets no one log turns.
     secretaries = [users[Role.SECRETARY]]
-    own = _records(ward, make_person, make_conference, make_user, secretaries)
+    responder = users[Role.RESPONDER]
+    own = _records(ward, make_person, make_conference, make_user, secretaries, responder)
     other = _records(other_ward, make_person, make_conference, make_user)
     return (
         own,
         other,
         clients,
-        lambda: _records(ward, make_person, make_conference, make_user, secretaries),
+        lambda: _records(ward, make_person, make_conference, make_user, secretaries, responder),
     )
 
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from dialogue.auth.forms import MIN_PASSWORD_LENGTH
 from dialogue.auth.models import Role
@@ -52,6 +62,36 @@ def _unit_field():
     )
 
 
+def _email_field():
+    return EmailField(
+        _l("E-mail"),
+        validators=[
+            Optional(),
+            Email(message=_l("This is not an e-mail address.")),
+            Length(max=254),
+        ],
+        filters=[strip],
+        description=_l(
+            "Optional. Notices go there: questions referred to the unit, answers to approve."
+        ),
+    )
+
+
+def _extra_units_field():
+    return SelectMultipleField(
+        _l("Also answers for"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+        description=_l("Other units whose referred questions this responder answers."),
+    )
+
+
+def _extra_unit_choices(ward) -> list[tuple[int, str]]:
+    return [(unit.id, unit.name) for unit in ward.units if unit.is_active]
+
+
 def _new_password_fields():
     password = PasswordField(
         _l("Password"),
@@ -93,6 +133,8 @@ class CreateAccountForm(FlaskForm):
     )
     show_units = SubmitField(_l("Show this ward's units"))
     unit_id = _unit_field()
+    extra_unit_ids = _extra_units_field()
+    email = _email_field()
     password, confirm_password = _new_password_fields()
 
     def __init__(self, *args, wards, default_ward, **kwargs):
@@ -104,6 +146,7 @@ class CreateAccountForm(FlaskForm):
             (ward for ward in wards if ward.id == self.ward_id.data), default_ward
         )
         self.unit_id.choices = _unit_choices(self.chosen_ward)
+        self.extra_unit_ids.choices = _extra_unit_choices(self.chosen_ward)
 
 
 class EditAccountForm(FlaskForm):
@@ -112,14 +155,18 @@ class EditAccountForm(FlaskForm):
     )
     role = _role_field()
     unit_id = _unit_field()
+    extra_unit_ids = _extra_units_field()
+    email = _email_field()
     is_active = BooleanField(
         _l("Active"),
         description=_l("Deactivating an account signs it out on every device."),
     )
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("extra_unit_ids", [unit.id for unit in user.extra_units])
         super().__init__(*args, obj=user, **kwargs)
         self.unit_id.choices = _unit_choices(user.ward, keep=user.unit)
+        self.extra_unit_ids.choices = _extra_unit_choices(user.ward)
 
 
 class ResetPasswordForm(FlaskForm):

@@ -30,6 +30,8 @@ def create_account(
     password: str,
     role: Role,
     unit: Unit | None = None,
+    extra_units: list[Unit] | None = None,
+    email: str = "",
 ) -> User:
     """Create a staff account in ``ward``."""
     username = auth_operations.normalize_username(username)
@@ -44,7 +46,9 @@ def create_account(
             field="username",
         )
     _check_unit(ward.id, unit)
-    return auth_operations.create_user(
+    for extra in extra_units or []:
+        _check_unit(ward.id, extra)
+    user = auth_operations.create_user(
         ward=ward,
         username=username,
         display_name=display_name,
@@ -52,6 +56,10 @@ def create_account(
         role=role,
         unit=unit,
     )
+    user.email = email.strip()
+    user.extra_units = [extra for extra in extra_units or [] if extra != unit]
+    db.session.flush()
+    return user
 
 
 def sign_out_everywhere(user: User) -> None:
@@ -67,6 +75,8 @@ def update_account(
     role: Role,
     unit: Unit | None,
     is_active: bool,
+    extra_units: list[Unit] | None = None,
+    email: str | None = None,
 ) -> None:
     """Change an account; deactivating it signs it out everywhere.
 
@@ -86,6 +96,12 @@ def update_account(
     user.display_name = display_name.strip()
     user.role = role
     user.unit = unit
+    if extra_units is not None:
+        for extra in extra_units:
+            _check_unit(user.ward_id, extra)
+        user.extra_units = [extra for extra in extra_units if extra != unit]
+    if email is not None:
+        user.email = email.strip()
     user.is_active = is_active
     if was_active and not is_active:
         sign_out_everywhere(user)

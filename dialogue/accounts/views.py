@@ -25,6 +25,11 @@ def _chosen_unit(form) -> Unit | None:
     return get_scoped_or_404(Unit, form.unit_id.data) if form.unit_id.data else None
 
 
+def _extra_units(form) -> list[Unit]:
+    ids = [unit_id for unit_id in form.extra_unit_ids.data or [] if unit_id]
+    return list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))) if ids else []
+
+
 @bp.route("")
 @admin_required
 def index():
@@ -58,6 +63,8 @@ def create():
                 password=form.password.data,
                 role=form.role.data,
                 unit=_chosen_unit(form),
+                extra_units=_extra_units(form),
+                email=form.email.data or "",
             )
         except DialogueError as error:
             show_error(form, error)
@@ -83,6 +90,8 @@ def edit(user_id: int):
                 role=form.role.data,
                 unit=_chosen_unit(form),
                 is_active=form.is_active.data,
+                extra_units=_extra_units(form),
+                email=form.email.data or "",
             )
         except DialogueError as error:
             show_error(form, error)

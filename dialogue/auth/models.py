@@ -57,6 +57,17 @@ class Role(TitledEnum):
         }[self]
 
 
+# The other units a responder also answers for, beside the unit of the account.
+extra_unit_memberships = sa.Table(
+    "extra_unit_memberships",
+    db.Model.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
 def _new_login_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -69,12 +80,16 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
+    # Where the account's notices go (questions referred to its unit, answers to approve).
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     unit_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An organiser the chair named to approve written answers in the chair's stead.
+    approves_answers: Mapped[bool] = mapped_column(default=False)
     # Changing it signs the account out everywhere (new password, deactivation).
     login_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=_new_login_token)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,6 +101,9 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     ward: Mapped[Ward] = relationship(foreign_keys="User.ward_id")
     working_ward: Mapped[Ward | None] = relationship(foreign_keys=[working_ward_id])
     unit: Mapped[Unit | None] = relationship()
+    extra_units: Mapped[list[Unit]] = relationship(
+        secondary=extra_unit_memberships, order_by="Unit.name"
+    )
 
     # Flask-Login protocol
     is_authenticated = True
@@ -114,6 +132,17 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         """Tell whether the user holds one of ``roles``; an administrator holds them all."""
         return self.is_admin or self.role in roles
+
+    @property
+    def units(self) -> list[Unit]:
+        """Every unit whose referred questions this account answers."""
+        units = [self.unit] if self.unit is not None else []
+        return units + [unit for unit in self.extra_units if unit not in units]
+
+    @property
+    def can_approve_answers(self) -> bool:
+        """The chair approves written answers, or an organiser the chair named."""
+        return self.has_role(Role.CHAIR) or (self.role is Role.ORGANISER and self.approves_answers)
 
     def can_manage_user(self, other: User) -> bool:
         return self.is_admin

@@ -12,6 +12,13 @@ def normalize_text(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def normalize_paragraphs(value: str | None) -> str:
+    """Return ``value`` as paragraphs: each line normalised, empty lines dropped, one per line."""
+    if not value:
+        return ""
+    return "\n".join(line for line in map(normalize_text, value.splitlines()) if line)
+
+
 def fold(value: str | None) -> str:
     """Fold ``value`` for search: lower case, no diacritics, đ as d, single spaces."""
     if not value:

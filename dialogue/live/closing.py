@@ -263,6 +263,10 @@ def close_conference(
     _apply(conference, data.end_dt, conclusion, tasks)
     change_status(conference, ConferenceStatus.CLOSED)
     _announce(conference)
+    # The units learn of the questions referred to them once the meeting has decided them all.
+    from dialogue.followup.notifications import tell_units_of_referrals  # noqa: PLC0415
+
+    tell_units_of_referrals(conference)
 
 
 def update_conclusion(

@@ -17,6 +17,7 @@ class NavItem:
 _ITEMS = (
     NavItem("main.index", _l("Overview"), None),
     NavItem("conferences.index", _l("Conferences"), None),
+    NavItem("followup.queue", _l("Referred questions"), None),
     NavItem("people.index", _l("People"), frozenset({Role.ORGANISER})),
     NavItem("wards.reference", _l("Reference lists"), frozenset({Role.ADMINISTRATOR})),
     NavItem("accounts.index", _l("Staff accounts"), frozenset({Role.ADMINISTRATOR})),

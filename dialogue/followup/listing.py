@@ -1,0 +1,144 @@
+"""Referrals listed and counted: the unit's queue, the chair's review, the public follow-up page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.dates import to_local
+from dialogue.core.db import utcnow
+from dialogue.core.search import search_condition
+from dialogue.extensions import db
+from dialogue.followup.models import Referral, ReferralStatus, WrittenAnswer
+from dialogue.live.models import Turn
+from dialogue.wards.models import Ward
+
+# The status filter also offers "overdue", which is computed, not stored.
+OVERDUE = "overdue"
+STATUS_FILTERS = (*(status.value for status in ReferralStatus), OVERDUE)
+
+
+def ward_today(ward: Ward, now: datetime | None = None) -> date:
+    """Today's date where the ward is: due dates are days of the ward's calendar."""
+    return to_local(now or utcnow(), ward.timezone).date()
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    """What a list of referrals is narrowed to; every field optional."""
+
+    conference_id: int | None = None
+    unit_id: int | None = None
+    area_id: int | None = None
+    status: str = ""
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.conference_id or self.unit_id or self.area_id or self.status or self.text.strip()
+        )
+
+
+def _overdue(today: date):
+    return sa.and_(Referral.answered_on.is_(None), Referral.due_date < today)
+
+
+def referrals_query(
+    ward: Ward,
+    filters: ReferralFilters,
+    *,
+    today: date,
+    unit_ids: list[int] | None = None,
+    public: bool = False,
+) -> sa.Select:
+    """The referrals of ``ward`` kept by ``filters``, the most urgent first.
+
+    ``unit_ids`` narrows to the units of a responder; ``public`` keeps only referrals of
+    conferences residents may see.
+    """
+    stmt = sa.select(Referral).where(Referral.ward_id == ward.id)
+    if public:
+        stmt = stmt.where(Referral.conference_id.in_(public_conference_ids(ward)))
+    if unit_ids is not None:
+        stmt = stmt.where(Referral.unit_id.in_(unit_ids or [-1]))
+    if filters.conference_id:
+        stmt = stmt.where(Referral.conference_id == filters.conference_id)
+    if filters.unit_id:
+        stmt = stmt.where(Referral.unit_id == filters.unit_id)
+    if filters.area_id:
+        stmt = stmt.where(
+            Referral.turn_id.in_(
+                sa.select(Turn.id).where(Turn.procedure_area_id == filters.area_id)
+            )
+        )
+    if filters.status == OVERDUE:
+        stmt = stmt.where(_overdue(today))
+    elif filters.status in STATUS_FILTERS:
+        stmt = stmt.where(Referral.status == ReferralStatus(filters.status))
+    if filters.text.strip():
+        stmt = stmt.where(search_condition(Referral, filters.text))
+    # Open ones first, by due date; answered ones after, the newest answer first.
+    return stmt.order_by(
+        Referral.answered_on.is_not(None),
+        sa.case((Referral.answered_on.is_(None), Referral.due_date), else_=None),
+        Referral.answered_on.desc(),
+        Referral.id,
+    )
+
+
+def public_conference_ids(ward: Ward) -> sa.Select:
+    """The conferences of ``ward`` whose referrals residents may follow (``Conference.is_public``).
+
+    A conference recorded afterwards is followed once its documents are published.
+    """
+    return sa.select(Conference.id).where(
+        Conference.ward_id == ward.id,
+        Conference.status.not_in([ConferenceStatus.DRAFT, ConferenceStatus.CANCELLED]),
+        sa.or_(
+            Conference.recorded_dt.is_(None),
+            Conference.status == ConferenceStatus.PUBLISHED,
+        ),
+    )
+
+
+def with_details(stmt: sa.Select) -> sa.Select:
+    """Load what a list shows of each referral in a few queries, not one per row."""
+    return stmt.options(
+        joinedload(Referral.unit),
+        joinedload(Referral.conference),
+        joinedload(Referral.turn).joinedload(Turn.speaker_group),
+        joinedload(Referral.turn).joinedload(Turn.procedure_area),
+        selectinload(Referral.answers).defer(WrittenAnswer.attachment_pdf),
+        selectinload(Referral.requests),
+    )
+
+
+def status_counts(
+    ward: Ward, *, today: date, unit_ids: list[int] | None = None, public: bool = False
+) -> dict[str, int]:
+    """How many referrals are in each status, and how many are overdue."""
+    base = referrals_query(ward, ReferralFilters(), today=today, unit_ids=unit_ids, public=public)
+    base = base.order_by(None).subquery()
+    rows = db.session.execute(
+        sa.select(
+            base.c.status,
+            sa.func.count(),
+            sa.func.sum(
+                sa.case(
+                    (sa.and_(base.c.answered_on.is_(None), base.c.due_date < today), 1), else_=0
+                )
+            ),
+        ).group_by(base.c.status)
+    ).all()
+    counts = {status.value: 0 for status in ReferralStatus}
+    counts[OVERDUE] = 0
+    for status, count, overdue in rows:
+        counts[ReferralStatus(status).value] = count
+        counts[OVERDUE] += overdue or 0
+    counts["all"] = sum(counts[status.value] for status in ReferralStatus)
+    return counts
