@@ -18,6 +18,7 @@ from dialogue.dossier.forms import DossierLineForm, DossierReportForm
 from dialogue.dossier.models import DossierLine
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
+from dialogue.followup.carryover import earlier_referrals
 
 bp = Blueprint("dossier", __name__)
 
@@ -26,6 +27,12 @@ bp = Blueprint("dossier", __name__)
 def dossier_figures(conference):
     """The figures of ``conference`` for its page's panel, or None."""
     return figures_for(conference)
+
+
+@bp.app_template_global("carried_referrals")
+def carried_referrals(conference):
+    """The earlier conferences' referrals ``conference`` reports, for the report's panel."""
+    return earlier_referrals(conference)
 
 
 bp.add_app_template_filter(format_count, "figure_count")

@@ -33,6 +33,13 @@ The context, key by key (``doc`` in the templates)::
     turn_count, turn_summary
     tasks               [number, content, unit, deadline ("31/12/2020" or "Thường xuyên")]
     referrals           [number, turn_number, speaker, area, question, unit, due, note]
+    carried             None when nothing is to be reported, else the earlier conferences'
+                        referrals as at this conference's date (``followup.carryover``):
+                        heading, summary (the sentence), columns {number, question, unit,
+                        due, result}, counts {total, answered, on_time, late, unanswered,
+                        overdue}, rows [number, source, question, unit, due, outcome,
+                        result, detail, detail_parts (before, letter number, after)],
+                        open: what the TB repeats (None, or heading, lead, lines, request)
     closing             the closing sentence (BB) or the notice's last sentence (TB)
     publication         TB: how the notice is made public
     signatures          left (BB only) and right: lines [UPPER CASE], name
@@ -51,7 +58,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -67,7 +74,9 @@ from dialogue.documents.models import DocumentType
 from dialogue.dossier.figures import figures_of, format_count, format_rate
 from dialogue.dossier.operations import report_of
 from dialogue.extensions import db
-from dialogue.live.models import Turn, TurnOutcome
+from dialogue.followup.carryover import CarriedReferral, CarriedReferrals, earlier_referrals
+from dialogue.followup.models import Timeliness
+from dialogue.live.models import REFERRAL_DAYS, Turn, TurnOutcome
 
 LOCALE = "vi"
 NUMBER_PLACEHOLDER = "…"
@@ -349,19 +358,43 @@ def _figures(conference: Conference) -> dict | None:
 # -- turns, tasks, referrals -------------------------------------------------------------------
 
 
+def _in_speaking_order(stmt: sa.Select) -> sa.Select:
+    """The current turns (none withdrawn) of ``stmt`` in the order they were spoken."""
+    return stmt.where(Turn.withdrawn_dt.is_(None)).order_by(Turn.position, Turn.id)
+
+
 def _turns(conference: Conference) -> list[Turn]:
     return list(
         db.session.scalars(
-            sa.select(Turn)
-            .where(Turn.conference_id == conference.id, Turn.withdrawn_dt.is_(None))
-            .options(
+            _in_speaking_order(sa.select(Turn).where(Turn.conference_id == conference.id)).options(
                 joinedload(Turn.speaker_group),
                 joinedload(Turn.procedure_area),
                 joinedload(Turn.referral_unit),
             )
-            .order_by(Turn.position, Turn.id)
         )
     )
+
+
+def turn_numbers(conference_ids: Iterable[int]) -> dict[int, int]:
+    """The number each current turn of these conferences has in its minutes, by turn id.
+
+    The minutes number a conference's turns 1, 2, … in speaking order, withdrawn ones left
+    out (``_turn_groups``); the BB, the TB, the exports and the public pages give a turn
+    this number, and so does the next conference that reports what became of it.
+    """
+    rows = db.session.execute(
+        _in_speaking_order(
+            sa.select(Turn.id, Turn.conference_id).where(
+                Turn.conference_id.in_(list(conference_ids))
+            )
+        )
+    )
+    numbers: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for turn_id, conference_id in rows:
+        counts[conference_id] = counts.get(conference_id, 0) + 1
+        numbers[turn_id] = counts[conference_id]
+    return numbers
 
 
 def _referral_sentence(turn: Turn) -> str:
@@ -502,6 +535,154 @@ def _referrals(turn_groups: list[dict]) -> list[dict]:
         }
         for number, turn in enumerate(referred, start=1)
     ]
+
+
+# -- what became of the earlier conferences' referrals ------------------------------------------
+
+
+def _two_digits(value: int) -> str:
+    """Write a count as a report does: "03 kiến nghị", "12 ngày"."""
+    return f"{value:02d}"
+
+
+def _carried_summary(carried: CarriedReferrals) -> str:
+    """The sentence that opens the part: how many were referred, answered and still open."""
+    date_text = short_date(carried.previous_date)
+    if carried.from_previous:
+        text = _text("carried.previous", date=date_text, count=_two_digits(carried.from_previous))
+        if carried.from_older:
+            text += _text("carried.older", count=_two_digits(carried.from_older))
+    else:
+        text = _text("carried.previous_none", date=date_text)
+        text += _text("carried.older_alone", count=_two_digits(carried.from_older))
+    if carried.answered:
+        if carried.on_time and carried.late:
+            detail = _text(
+                "carried.on_time_and_late",
+                on_time=_two_digits(carried.on_time),
+                late=_two_digits(carried.late),
+            )
+        else:
+            detail = _text("carried.all_on_time" if carried.on_time else "carried.all_late")
+        key = "carried.answered" if carried.unanswered else "carried.answered_all"
+        text += _text(key, answered=_two_digits(carried.answered), detail=detail)
+    if carried.unanswered:
+        if not carried.overdue:
+            detail = _text("carried.within")
+        elif carried.overdue == 1 and carried.unanswered == 1:
+            days = carried.still_open[0].days_late
+            detail = _text("carried.one_overdue", days=_two_digits(days))
+        elif carried.overdue == carried.unanswered:
+            detail = _text("carried.all_overdue")
+        else:
+            detail = _text("carried.some_overdue", overdue=_two_digits(carried.overdue))
+        key = "carried.unanswered" if carried.answered else "carried.none_answered"
+        text += _text(key, count=_two_digits(carried.unanswered), detail=detail)
+    return _keep_numbers_with_units(text + ".")
+
+
+def _carried_result(item: CarriedReferral) -> tuple[str, str]:
+    """The outcome of one referral as the table gives it, and the answer under it."""
+    days = _two_digits(item.days_late)
+    result = {
+        Timeliness.ON_TIME: _text("carried.row.on_time"),
+        Timeliness.LATE: _text("carried.row.late", days=days),
+        Timeliness.OPEN: _text("carried.row.open"),
+        Timeliness.OVERDUE: _text("carried.row.overdue", days=days),
+    }[item.outcome]
+    detail = ""
+    if item.letter_number and item.letter_date:
+        detail = _text(
+            "carried.row.letter_dated",
+            number=item.letter_number,
+            date=short_date(item.letter_date),
+        )
+    elif item.letter_number:
+        detail = _text("carried.row.letter", number=item.letter_number)
+    elif item.answered_on:
+        detail = _text("carried.row.published", date=short_date(item.answered_on))
+    return result, detail
+
+
+def _carried_row(number: int, item: CarriedReferral) -> dict:
+    date_text = short_date(item.conference_date)
+    if item.turn_number is not None:
+        source = _text("carried.row.source", date=date_text, turn=item.turn_number)
+    else:
+        source = _text("carried.row.source_unnumbered", date=date_text)
+    result, detail = _carried_result(item)
+    result = _keep_numbers_with_units(result)
+    return {
+        "number": number,
+        "source": source,
+        "question": item.question,
+        "unit": item.unit,
+        "due": short_date(item.due_date),
+        "outcome": item.outcome.value,
+        "result": result,
+        "detail": detail,
+        # The letter's number is kept on one line: "125/UBND-ĐC" would break at "/" or "-".
+        "detail_parts": list(detail.partition(item.letter_number))
+        if item.letter_number and item.letter_number in detail
+        else [detail, "", ""],
+    }
+
+
+def _with_last(items: list[str]):
+    return ((item, index == len(items) - 1) for index, item in enumerate(items))
+
+
+def _carried_notice(carried: CarriedReferrals) -> dict | None:
+    """What the TB repeats: the referrals still unanswered, and a new date to answer by."""
+    still_open = carried.still_open
+    if not still_open:
+        return None
+    items = []
+    for item in still_open:
+        values = {
+            "question": item.question.rstrip(" .;:"),
+            "date": short_date(item.conference_date),
+            "unit": item.unit or _text("turns.some_unit"),
+            "due": short_date(item.due_date),
+        }
+        if item.turn_number is not None:
+            line = _text("carried.notice.item", turn=item.turn_number, **values)
+        else:
+            line = _text("carried.notice.item_unnumbered", **values)
+        if item.outcome is Timeliness.OVERDUE:
+            line += _text("carried.notice.item_overdue", days=_two_digits(item.days_late))
+        items.append(_keep_numbers_with_units(line))
+    # A list inside a sentence: "- …;" a line, the last one closing it with a full stop.
+    items = [f"- {line}{'.' if last else ';'}" for line, last in _with_last(items)]
+    answer_by = carried.as_of + timedelta(days=REFERRAL_DAYS)
+    return {
+        "heading": _text("carried.notice.heading"),
+        "lead": _text("carried.notice.lead", count=_two_digits(len(still_open))),
+        "lines": items,
+        "request": _text("carried.notice.request", date=short_date(answer_by)),
+    }
+
+
+def _carried(conference: Conference) -> dict | None:
+    """The earlier conferences' referrals this conference reports; None when there are none."""
+    carried = earlier_referrals(conference)
+    if not carried:
+        return None
+    return {
+        "heading": _text("carried.heading"),
+        "summary": _carried_summary(carried),
+        "columns": wording("minutes.vi").table("carried.columns"),
+        "counts": {
+            "total": carried.total,
+            "answered": carried.answered,
+            "on_time": carried.on_time,
+            "late": carried.late,
+            "unanswered": carried.unanswered,
+            "overdue": carried.overdue,
+        },
+        "rows": [_carried_row(number, item) for number, item in enumerate(carried.items, start=1)],
+        "open": _carried_notice(carried),
+    }
 
 
 # -- the document -------------------------------------------------------------------------------
@@ -708,6 +889,7 @@ def _compose(
         "conclusion": paragraphs(texts["conclusion"]),
         "tasks": _tasks(conference),
         "referrals": _referrals(groups),
+        "carried": _carried(conference),
         "closing": _closing(conference)
         if doc_type is DocumentType.MINUTES
         else _text("closing.notice", ward=ward.full_name),

@@ -293,6 +293,38 @@ class _Minutes:
         )
         self.add(Table(columns, tuple(rows)))
 
+    def carried_table(self, carried: dict) -> None:
+        rows = []
+        for row in carried["rows"]:
+            question = (CellLine((Run(row["source"], italic=True), Run(f" {row['question']}"))),)
+            result = [CellLine((Run(row["result"]),))]
+            if row["detail"]:
+                result.append(CellLine((Run(row["detail"], italic=True, size=11),)))
+            rows.append(
+                (
+                    cell(str(row["number"])),
+                    question,
+                    cell(row["unit"]),
+                    cell(row["due"]),
+                    tuple(result),
+                )
+            )
+        headers = carried["columns"]
+        columns = (
+            TableColumn(headers["number"], NUMBER_COLUMN.width_mm, Align.CENTER),
+            TableColumn(headers["question"], TEXT_WIDTH_MM - 106),
+            TableColumn(headers["unit"], 30),
+            TableColumn(headers["due"], 24, Align.CENTER),
+            TableColumn(headers["result"], 40),
+        )
+        self.add(Table(columns, tuple(rows)))
+
+    def carried_open(self, open_: dict) -> None:
+        self.para(open_["lead"], keep_with_next=True)
+        for line in open_["lines"]:
+            self.para(line)
+        self.para(open_["request"])
+
     # -- the two documents --
 
     def minutes(self) -> None:
@@ -336,6 +368,11 @@ class _Minutes:
             self.paragraphs(doc["report_summary"])
             if doc["figures"]:
                 self.figures_table(doc["figures"])
+        if doc.get("carried"):
+            number += 1
+            self.heading(number, doc["carried"]["heading"])
+            self.para(doc["carried"]["summary"])
+            self.carried_table(doc["carried"])
         number += 1
         self.heading(number, "Ý kiến phát biểu của đại biểu và trả lời tại hội nghị")
         self.para(doc["turn_summary"])
@@ -374,6 +411,11 @@ class _Minutes:
                 "đúng thời hạn nêu trên.",
                 space_before=6,
             )
+        carried_open = (doc.get("carried") or {}).get("open")
+        if carried_open:
+            number += 1
+            self.heading(number, carried_open["heading"])
+            self.carried_open(carried_open)
         number += 1
         self.heading(number, "Công khai kết quả hội nghị")
         self.para(doc["publication"])

@@ -2,8 +2,9 @@
 
 A preview is kept under the fingerprint of what it shows: the SHA-256 of the composed context
 (``compose.document_context``), which is everything the templates read — the draft's texts and
-settings, and the conference's turns, attendance, tasks, dossier figures and ward settings as
-they are now. Every preview composes (≈ 15 ms for 100 turns) and renders only a context it has
+settings, and the conference's turns, attendance, tasks, dossier figures, the outcomes of the
+earlier conferences' referrals (judged at its date) and ward settings as they are now. Every
+preview composes (≈ 15 ms for 100 turns) and renders only a context it has
 not rendered before (the PDF ≈ 1 s): a change to the draft or to any record the document shows
 changes the fingerprint, so an outdated preview is never served.
 
