@@ -27,6 +27,11 @@ $(STAMP): setup.cfg constraints.txt pyproject.toml
 venv: $(STAMP)
 
 system-check: $(STAMP)
+	@missing="$$($(BIN)/python -m dialogue.ops.syscheck --packages)"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing the libraries WeasyPrint needs: $$missing"; \
+		(apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
+	fi
 	@$(BIN)/python -m dialogue.ops.syscheck
 
 translations: $(STAMP)

@@ -8,6 +8,8 @@ REQUIRED = {
     "pango-1.0": "libpango-1.0-0",
     "pangoft2-1.0": "libpangoft2-1.0-0",
     "harfbuzz": "libharfbuzz0b",
+    # Font subsetting: without it WeasyPrint embeds whole fonts and warns on every render.
+    "harfbuzz-subset": "libharfbuzz-subset0",
     "fontconfig": "libfontconfig1",
 }
 
@@ -22,6 +24,10 @@ def missing_packages() -> list[str]:
 
 def main() -> int:
     missing = missing_packages()
+    if sys.argv[1:] == ["--packages"]:
+        # For the Makefile: the Debian packages to install, nothing else.
+        print(" ".join(missing))
+        return 0
     if missing:
         print(
             "WeasyPrint (the PDF renderer) needs system libraries that are missing; install them with: "
