@@ -22,13 +22,15 @@ from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 
 from dialogue.conferences.models import Conference
 from dialogue.core.dates import to_local
+from dialogue.core.db import utcnow
 from dialogue.core.text import fold
 from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.extensions import db
+from dialogue.followup.models import AnswerStatus, Referral, WrittenAnswer
 from dialogue.live.models import Turn
 from dialogue.minutes.models import PublishedDocument
 from dialogue.photos.models import Photo
-from dialogue.wards.models import ProcedureArea, Ward
+from dialogue.wards.models import ProcedureArea, Unit, Ward
 
 ARCHIVE_PER_PAGE = 10
 SEARCH_PER_PAGE = 20
@@ -137,6 +139,30 @@ def _stamp_statement() -> sa.Select:
         sa.select(sa.func.max(Photo.updated_dt))
         .where(Photo.conference_id == conference_id)
         .scalar_subquery(),
+        # The follow-up of its referred questions: their status, unit and due date, the
+        # published answers (rows only ever added), the turns and units they name.
+        sa.select(sa.func.count(Referral.id))
+        .where(Referral.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.max(Referral.updated_dt))
+        .where(Referral.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.count(WrittenAnswer.id))
+        .join(Referral, Referral.id == WrittenAnswer.referral_id)
+        .where(
+            Referral.conference_id == conference_id,
+            WrittenAnswer.status == AnswerStatus.PUBLISHED,
+        )
+        .scalar_subquery(),
+        sa.select(sa.func.max(Turn.updated_dt))
+        .where(Turn.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.max(Unit.updated_dt))
+        .where(
+            Unit.id.in_(sa.select(Referral.unit_id).where(Referral.conference_id == conference_id))
+        )
+        .scalar_subquery(),
+        Ward.timezone,
     )
     return _of_public_version(stmt, sa.bindparam("code"), sa.bindparam("ward_slug"))
 
@@ -159,12 +185,18 @@ def page_stamp(ward_slug: str, code: str) -> tuple | None:
     """What a version's page depends on that can change, in one query; None if not public.
 
     The version itself never changes. Its page also shows the ward (its name, time zone), the
-    conference (title, date), the conference's other published versions (rows only ever added)
-    and its photos (added, captioned, moved, deleted): a page rendered for one stamp is the
-    same page as long as the stamp is the same.
+    conference (title, date), the conference's other published versions (rows only ever added),
+    its photos (added, captioned, moved, deleted) and the follow-up of its referred questions,
+    whose days overdue move on with the ward's calendar (today is part of the stamp; so a name
+    of an area or a group renamed since shows by the next day at the latest): a page rendered
+    for one stamp is the same page as long as the stamp is the same.
     """
     row = _read_first(_stamp_statement(), {"code": code, "ward_slug": ward_slug})
-    return tuple(row) if row is not None else None
+    if row is None:
+        return None
+    # The days overdue of its referred questions count to the ward's today.
+    *stamp, timezone = row
+    return (*stamp, to_local(utcnow(), timezone).date())
 
 
 def find_code_ward(code: str) -> str | None:

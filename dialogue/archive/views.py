@@ -30,7 +30,9 @@ from dialogue.auth.access import public
 from dialogue.conferences.models import Conference
 from dialogue.core.locale import current_locale
 from dialogue.documents.models import DocumentType
+from dialogue.followup.listing import ward_today
 from dialogue.photos.views import serve_photo
+from dialogue.public import referrals
 from dialogue.public.views import _ward_or_404
 
 bp = Blueprint("archive", __name__)
@@ -134,6 +136,8 @@ def _render_document_page(ward_slug: str, code: str) -> pagecache.RenderedPage:
         newest=found.group.latest,
         superseded=found.superseded,
         photos=found.photos,
+        followup=referrals.of_conference(found.conference, today=ward_today(ward)),
+        followup_anchor=referrals.SECTION_ANCHOR,
     )
     return pagecache.RenderedPage(
         title=f"{found.document.title} · {ward.display_name}", body=Markup(body)

@@ -1,4 +1,5 @@
-"""The residents' pages of a ward: its conferences, a conference's notice, its PDF and calendar file.
+"""The residents' pages of a ward: its conferences, a conference's notice, its PDF and calendar
+file, and the follow-up of the questions referred for a written answer.
 
 Nothing here needs an account, so nothing here shows personal data: people appear only by the
 name and title under which they chair or report, never with a phone number or an e-mail.
@@ -13,15 +14,19 @@ from dialogue.auth.access import public
 from dialogue.conferences.calendar import CONTENT_TYPE, conference_ics
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import vn_date, vn_time
+from dialogue.documents.downloads import content_disposition
 from dialogue.documents.pdf import render_pdf
 from dialogue.extensions import db, limiter
-from dialogue.public import operations
+from dialogue.followup.listing import STATUS_FILTERS, ward_today
+from dialogue.public import operations, referrals
 from dialogue.wards.models import Ward
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
 # Rendering a PDF costs far more than a page, and anyone may ask: keep one address from hogging it.
 PDF_RATE_LIMIT = "20 per minute"
+# A published answer never changes, nor its signed letter: kept for a year, never revalidated.
+ATTACHMENT_CACHE_SECONDS = 365 * 24 * 3600
 
 
 def _ward_or_404(ward_slug: str) -> Ward:
@@ -128,4 +133,65 @@ def conference_calendar(ward_slug: str, conference_id: int):
     )
     response = Response(content, content_type=CONTENT_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="hoi-nghi-{conference.id}.ics"'
+    return response
+
+
+# -- the follow-up of referred questions ("Theo dõi trả lời kiến nghị") ----------------------
+
+
+@bp.route("/<ward_slug>/kien-nghi/")
+@public
+def referral_index(ward_slug: str):
+    ward = _ward_or_404(ward_slug)
+    today = ward_today(ward)
+    options = referrals.filter_options(ward)
+    filters = referrals.filters_from(request.args, options)
+    return render_template(
+        "public/referrals.html",
+        ward=ward,
+        options=options,
+        filters=filters,
+        counts=referrals.status_counts(ward, filters, today=today),
+        page=referrals.referral_page(
+            ward, filters, today=today, page=request.args.get("page", 1, type=int)
+        ),
+        statuses=STATUS_FILTERS,
+        status_title=referrals.status_title,
+        query_args=referrals.query_args,
+    )
+
+
+@bp.route("/<ward_slug>/kien-nghi/<int:referral_id>")
+@public
+def referral(ward_slug: str, referral_id: int):
+    ward = _ward_or_404(ward_slug)
+    found = referrals.find_referral(ward, referral_id, today=ward_today(ward))
+    if found is None:
+        abort(404)
+    return render_template("public/referral.html", ward=ward, item=found)
+
+
+@bp.route("/<ward_slug>/kien-nghi/<int:referral_id>/tra-loi-<int:version>.pdf")
+@public
+def referral_attachment(ward_slug: str, referral_id: int, version: int):
+    """The signed reply letter of a published answer: its hash first, its bytes if needed."""
+    ward = _ward_or_404(ward_slug)
+    file = referrals.find_attachment(ward, referral_id, version)
+    if file is None:
+        abort(404)
+    if request.if_none_match.contains(file.sha256):
+        return _attachment_headers(Response(status=304), file)
+    data = referrals.attachment_bytes(file)
+    if data is None:
+        abort(404)
+    response = _attachment_headers(Response(data, mimetype="application/pdf"), file)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+def _attachment_headers(response: Response, file: referrals.AttachmentFile) -> Response:
+    response.set_etag(file.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = ATTACHMENT_CACHE_SECONDS
+    response.cache_control.immutable = True
+    response.headers["Content-Disposition"] = content_disposition(file.filename)
     return response

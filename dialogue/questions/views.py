@@ -35,7 +35,10 @@ from dialogue.core.scoping import get_scoped_or_404
 from dialogue.core.urls import is_safe_next
 from dialogue.errors import DialogueError
 from dialogue.extensions import db, limiter
+from dialogue.followup.listing import ward_today
 from dialogue.live.models import Turn
+from dialogue.minutes.compose import turn_numbers
+from dialogue.public import referrals
 from dialogue.public.views import _public_conference_or_404, _ward_or_404, when
 from dialogue.questions import operations
 from dialogue.questions.forms import (
@@ -188,13 +191,20 @@ def follow(ward_slug: str, token: str):
     if question is None or question.conference.ward_id != ward.id:
         abort(404)
     conference = question.conference
+    fate = operations.fate_of(question)
     page = render_template(
         "questions/follow.html",
         ward=ward,
         conference=conference,
         when=when(conference),
         question=question,
-        fate=operations.fate_of(question),
+        fate=fate,
+        # The turn's number as the minutes and the public pages give it (withdrawn ones left out).
+        turn_number=turn_numbers([conference.id]).get(fate.turn.id, fate.turn.position)
+        if fate.turn
+        else None,
+        # Where the written answer stands, once the question was referred to a unit.
+        followup=referrals.of_turn(fate.turn, today=ward_today(ward)),
         just_sent=request.args.get("sent") == "1",
         follow_url=url_for(".follow", ward_slug=ward.slug, token=token, _external=True),
     )

@@ -18,6 +18,7 @@ Html Checker also needs a Java runtime (Debian's ``default-jre-headless``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -41,6 +42,7 @@ from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel, DossierLine, DossierReport
 from dialogue.extensions import db
+from dialogue.followup.models import AnswerStatus, Referral, ReferralStatus, WrittenAnswer
 from dialogue.help.views import GUIDE_PATHS
 from dialogue.live.models import Turn, TurnOutcome
 from dialogue.minutes.models import PublishedDocument
@@ -48,7 +50,7 @@ from dialogue.people.models import Person
 from dialogue.photos import operations as photo_operations
 from dialogue.photos.imaging import prepare_photo
 from dialogue.photos.models import Photo
-from dialogue.questions.models import ResidentQuestion
+from dialogue.questions.models import QuestionStatus, ResidentQuestion
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit
 from tests.browser.support import sign_in
 from tests.conftest import PASSWORD, require_service
@@ -84,6 +86,7 @@ NOT_PAGES = {
     "feed.public_stream": "an endless Server-Sent Events stream",
     "feed.staff_snapshot": "JSON for the console",
     "feed.staff_stream": "an endless Server-Sent Events stream",
+    "followup.attachment": "PDF (a unit's signed reply letter, for staff)",
     "invitations.search": "a fragment fetched into the invitations page, checked there",
     "live.attendees": "JSON for the console's speaker list",
     "live.service_worker": "the console's service worker, a script",
@@ -97,6 +100,7 @@ NOT_PAGES = {
     "photos.thumbnail": "an image",
     "public.conference_calendar": "an iCalendar file",
     "public.conference_notice_pdf": "PDF",
+    "public.referral_attachment": "PDF (a unit's signed reply letter)",
 }
 # The hall's screens (the projector, the QR code to put on the wall) show the session and
 # nothing else: no footer, no menu.
@@ -235,6 +239,43 @@ def _add_photo_to_published(conference: Conference) -> None:
     )
 
 
+def _follow_demo_referral(conference: Conference) -> None:
+    """The published conference's referral: its answer corrected once (with its signed letter),
+    and followed by the resident who sent the question, so that every part of the public
+    follow-up pages shows."""
+    referral = db.session.scalar(sa.select(Referral).where(Referral.conference_id == conference.id))
+    letter = b"%PDF-1.4\n% Dialogue a11y\n"
+    published_dt = conference.start_dt + timedelta(days=20)
+    db.session.add(
+        WrittenAnswer(
+            referral=referral,
+            version=len(referral.answers) + 1,
+            status=AnswerStatus.PUBLISHED,
+            body="Phường đã kiểm tra hiện trạng.\nHồ sơ sẽ được giải quyết trong tháng 7.",
+            letter_number="125/UBND-ĐCXD",
+            letter_date=published_dt.date(),
+            correction_reason="Bổ sung số văn bản trả lời." if referral.answers else "",
+            attachment_filename="cong-van.pdf",
+            attachment_pdf=letter,
+            attachment_sha256=hashlib.sha256(letter).hexdigest(),
+            attachment_size=len(letter),
+            published_dt=published_dt,
+        )
+    )
+    referral.status = ReferralStatus.ANSWERED
+    referral.answered_on = referral.answered_on or published_dt.date()
+    referral.is_settled = True
+    db.session.add(
+        ResidentQuestion(
+            conference=conference,
+            asker_name="Hoàng Văn Em",
+            question=referral.turn.question,
+            status=QuestionStatus.ACCEPTED,
+            turn=referral.turn,
+        )
+    )
+
+
 @pytest.fixture
 def app_config(app_config):
     # The forms as served: each with its CSRF token (duplicate ids were one of the findings).
@@ -264,6 +305,7 @@ def demo_world(app):
         announced, _jpeg((200, 120, 40)), caption="Hội trường UBND phường", uploaded_by=None
     )
     _add_photo_to_published(published)
+    _follow_demo_referral(published)
     report = dossier_operations.save_report(
         announced,
         dossier_operations.ReportData(
@@ -315,6 +357,7 @@ def _values(ward, conference: Conference) -> dict[str, list]:
         "document_id": [document.id for document in documents[:1]],
         "code": [document.public_code for document in documents],
         "token": [question.follow_token for question in questions[:1]],
+        "referral_id": _first_id(Referral, Referral.conference_id == conference.id),
         "photo_id": _first_id(Photo, Photo.conference_id == conference.id),
         "line_id": _first_id(DossierLine, DossierLine.report_id.in_(reports)),
         "user_id": _first_id(User, User.ward_id == ward.id, User.role == Role.RESPONDER),
