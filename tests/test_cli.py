@@ -37,7 +37,7 @@ def test_seed_demo_prints_a_generated_password_that_signs_in(runner, client):
         assert username in result.output
     password = re.search(r"Password: (\S+)", result.output).group(1)
     assert len(password) >= 12
-    assert _count(Ward) == 1 and _count(Person) >= 110 and _count(Conference) == 2
+    assert _count(Ward) == 1 and _count(Person) >= 110 and _count(Conference) == 3
     response = client.post("/auth/login", data={"username": "chair", "password": password})
     assert response.status_code == 302
 

@@ -1,11 +1,13 @@
 """The demo ward: what it holds and that loading it twice is refused."""
 
 import hashlib
+import io
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 from sqlalchemy.orm import undefer
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
@@ -20,7 +22,17 @@ from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.dossier.figures import figures_for
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
+from dialogue.followup.listing import OVERDUE, status_counts, ward_today
+from dialogue.followup.models import (
+    AnswerStatus,
+    Referral,
+    ReferralStatus,
+    Timeliness,
+    WrittenAnswer,
+)
+from dialogue.followup.notifications import queue_daily_digests
 from dialogue.live.models import LiveEvent, Turn, TurnOutcome
+from dialogue.mail.models import MailReason, OutboxMessage
 from dialogue.minutes.models import DraftStatus, MinutesDraft, PublishedDocument
 from dialogue.people.models import Person
 from dialogue.wards.models import DelegateCategory, ResidentialGroup, Unit, Ward
@@ -137,6 +149,8 @@ def test_staff_accounts_for_every_role(demo):
     assert users["admin"].role is Role.ADMINISTRATOR and users["chair"].role is Role.CHAIR
     assert users["responder"].unit.name == "Công chức Địa chính - Xây dựng"
     assert all(u.check_password(PASSWORD) and u.ward_id == demo.id for u in users.values())
+    # Addresses under a name reserved for examples: a real mail server would reach no one.
+    assert all(u.email == f"{name}@phuong-thachban.example" for name, u in users.items())
 
 
 def _conference_2020(ward):
@@ -344,13 +358,15 @@ def test_the_session_was_played_through_the_live_operations(demo):
     assert "status in_progress -> closed" in summaries
 
 
-def test_seed_demo_if_empty_keeps_one_session_of_ten_turns(runner):
+def test_seed_demo_if_empty_keeps_two_sessions_and_their_answers(runner):
     for _ in range(2):
         result = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
         assert result.exit_code == 0, result.output
-    assert _count(Turn) == 10
-    assert _count(LiveEvent, LiveEvent.kind == "conference.closed") == 1
+    assert _count(Conference) == 3
+    assert _count(Turn) == 10 + 7
+    assert _count(LiveEvent, LiveEvent.kind == "conference.closed") == 2
     assert _count(PublishedDocument) == 2 and _count(MinutesDraft) == 2
+    assert _count(Referral) == 5 and _count(WrittenAnswer) == 3
 
 
 # -- the 2020 minutes and conclusion notice -----------------------------------------------------
@@ -402,3 +418,142 @@ def test_the_2020_publications_were_made_by_the_workflow(demo):
         )
     ).all()
     assert "status closed -> published" in summaries
+
+
+# -- the follow-up of referred questions ---------------------------------------------------------
+
+
+def test_the_2020_referral_is_answered_by_letter_and_published_on_time(demo):
+    referral = db.session.scalar(
+        sa.select(Referral).where(Referral.conference_id == _conference_2020(demo).id)
+    )
+    assert referral.unit.name == "Công chức Địa chính - Xây dựng"
+    assert referral.status is ReferralStatus.ANSWERED and referral.is_settled
+    # Published on 09/07/2020, the day before it was due.
+    assert (referral.due_date, referral.answered_on) == (date(2020, 7, 10), date(2020, 7, 9))
+    assert referral.timeliness(ward_today(demo)) is Timeliness.ON_TIME
+    (answer,) = referral.answers
+    assert answer.is_published and answer.version == 1 and answer.correction_reason == ""
+    assert (answer.letter_number, answer.letter_date) == ("45/UBND-ĐCXD", date(2020, 7, 8))
+    assert answer.written_by.username == answer.submitted_by.username == "responder"
+    assert answer.published_by.username == "chair"
+    # 16:15 on 08/07 and 09:30 on 09/07/2020 in Hà Nội.
+    assert answer.submitted_dt == datetime(2020, 7, 8, 9, 15, tzinfo=UTC)
+    assert answer.published_dt == datetime(2020, 7, 9, 2, 30, tzinfo=UTC)
+    assert answer.created_dt < answer.submitted_dt < answer.published_dt
+    assert hashlib.sha256(answer.body.encode("utf-8")).hexdigest() == answer.body_sha256
+    assert len(answer.paragraphs) >= 5 and "tổ dân phố số 9" in answer.paragraphs[0]
+    assert "Điều 101 Luật Đất đai năm 2013" in answer.body
+    # Residents find it by the words of the answer, typed without diacritics.
+    found = db.session.scalars(
+        sa.select(Referral.id).where(search_condition(Referral, "hoa giai ranh gioi"))
+    ).all()
+    assert found == [referral.id]
+
+
+def test_the_2020_answer_carries_its_reply_letter_as_a_one_page_pdf(demo):
+    answer = db.session.scalar(
+        sa.select(WrittenAnswer)
+        .options(undefer(WrittenAnswer.attachment_pdf))
+        .where(WrittenAnswer.status == AnswerStatus.PUBLISHED)
+    )
+    pdf = answer.attachment_pdf
+    assert pdf.startswith(b"%PDF") and len(pdf) == answer.attachment_size < 100_000
+    assert hashlib.sha256(pdf).hexdigest() == answer.attachment_sha256
+    assert answer.attachment_filename.endswith(".pdf") and answer.attachment_pages == 1
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert len(reader.pages) == 1
+    for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 45/UBND-ĐCXD", "Kính gửi"):
+        assert words in text
+    assert "Thạch Bàn, ngày 08 tháng 7 năm 2020" in text
+    assert "TM. ỦY BAN NHÂN DÂN" in text and "Nơi nhận" in text
+
+
+def _recent_conference(ward):
+    return db.session.scalar(
+        sa.select(Conference).where(
+            Conference.ward_id == ward.id, Conference.status == ConferenceStatus.CLOSED
+        )
+    )
+
+
+def test_a_conference_held_nine_days_ago_is_closed_and_awaits_its_minutes(demo):
+    conference = _recent_conference(demo)
+    today = ward_today(demo)
+    assert conference.held_start_local.date() == today - timedelta(days=9)
+    assert conference.title.startswith("Hội nghị đối thoại về cải cách thủ tục hành chính 6 tháng")
+    assert conference.reporting_period in conference.title
+    assert conference.end_dt > conference.held_start_dt and conference.conclusion
+    assert (conference.held_start_dt - conference.announced_dt).days >= 7
+    assert len(conference.conclusion_tasks) == 3
+    turns = db.session.scalars(
+        sa.select(Turn).where(Turn.conference_id == conference.id).order_by(Turn.position)
+    ).all()
+    assert [t.position for t in turns] == list(range(1, 8))
+    assert Counter(t.outcome for t in turns) == {TurnOutcome.ANSWERED: 3, TurnOutcome.REFERRED: 4}
+    # Spoken that morning, one after the other, by people who signed in.
+    assert all(t.spoken_dt.date() == conference.held_start_dt.date() for t in turns)
+    assert [t.spoken_dt for t in turns] == sorted(t.spoken_dt for t in turns)
+    assert all(t.speaker_attendee.status is AttendanceStatus.PRESENT for t in turns)
+    present = _count(
+        Attendee,
+        Attendee.conference_id == conference.id,
+        Attendee.status == AttendanceStatus.PRESENT,
+    )
+    assert 80 <= present <= 90
+    # Its minutes are the secretary's to draft.
+    assert _count(MinutesDraft, MinutesDraft.conference_id == conference.id) == 0
+
+
+def test_the_recent_referrals_are_at_every_stage(demo):
+    conference = _recent_conference(demo)
+    today = ward_today(demo)
+    referrals = db.session.scalars(
+        sa.select(Referral).where(Referral.conference_id == conference.id).order_by(Referral.id)
+    ).all()
+    assert [r.status for r in referrals] == [
+        ReferralStatus.REFERRED,
+        ReferralStatus.IN_PROGRESS,
+        ReferralStatus.AWAITING_APPROVAL,
+        ReferralStatus.REFERRED,
+    ]
+    overdue, drafted, submitted, untouched = referrals
+    # The meeting gave the first five days: four days overdue, nothing written yet.
+    assert overdue.due_date == today - timedelta(days=4) and not overdue.answers
+    assert overdue.timeliness(today) is Timeliness.OVERDUE and overdue.days_overdue(today) == 4
+    assert drafted.working_answer.status is AnswerStatus.DRAFT
+    assert submitted.working_answer.status is AnswerStatus.SUBMITTED
+    assert drafted.working_answer.written_by.username == "responder"
+    assert submitted.working_answer.submitted_by.username == "responder"
+    assert untouched.unit.name == "Công chức Văn hóa - Xã hội" and not untouched.answers
+    for referral in (drafted, submitted, untouched):
+        assert referral.timeliness(today) is Timeliness.OPEN
+    assert all(r.published_answer is None for r in referrals)
+
+
+def test_a_new_user_sees_every_status_on_the_staff_and_the_public_side(demo):
+    today = ward_today(demo)
+    land = db.session.scalar(
+        sa.select(Unit.id).where(Unit.name == "Công chức Địa chính - Xây dựng")
+    )
+    for counts in (
+        status_counts(demo, today=today),
+        status_counts(demo, today=today, public=True),
+        status_counts(demo, today=today, unit_ids=[land]),  # the demo responder's queue
+    ):
+        assert all(counts[status.value] >= 1 for status in ReferralStatus), counts
+        assert counts[OVERDUE] == 1
+
+
+def test_loading_mails_no_one_and_the_morning_digest_reaches_the_responder_and_chair(demo):
+    assert _count(OutboxMessage) == 0
+    assert queue_daily_digests() == 2
+    db.session.commit()
+    mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.to_address)).all()
+    assert [m.to_address for m in mails] == [
+        "chair@phuong-thachban.example",
+        "responder@phuong-thachban.example",
+    ]
+    assert all(m.reason is MailReason.DUE_DIGEST for m in mails)
+    assert "1 câu hỏi quá hạn" in mails[1].subject and "sắp đến hạn" in mails[1].subject

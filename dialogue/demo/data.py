@@ -252,6 +252,9 @@ ACCOUNTS = (
     ("chair", "chair", None, "chair", None),
     ("responder", "responder", None, "land", "Công chức Địa chính - Xây dựng"),
 )
+# Each account's address is its username at this domain: the .example names are reserved
+# (RFC 2606), so a demo given a real mail server still writes to no one.
+MAIL_DOMAIN = "phuong-thachban.example"
 
 
 def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -354,6 +357,11 @@ class DemoTurn:
     organisation: str = ""  # said on behalf of a business: shown instead of the group
     referral_unit: str = ""  # unit name: referred for a written answer (due 10 days later)
     referral_note: str = ""
+    referral_days: int | None = None  # days the meeting gave the unit, when not the usual 10
+    # The unit's answer as it stands when the demo is loaded: saved as a draft, or also
+    # submitted to the chair (the demo's responder writes it).
+    written_answer: str = ""
+    is_submitted: bool = False
 
 
 TURNS_2020 = (
@@ -624,3 +632,285 @@ ASSESSMENT_TB_2020 = (
     "dựng, chính sách xã hội đã được giải đáp cụ thể.\n"
     "Sau khi nghe báo cáo và ý kiến của các đại biểu, Chủ tịch UBND phường kết luận như sau:"
 )
+
+
+# -- the 2020 referral, answered in writing -----------------------------------------------------
+# Group 9's request was checked on the ground and answered by letter two days before the due
+# date; the chair approved and published the answer the next morning. The letter cites the
+# law as it stood in July 2020 (Luật Đất đai 2013 and its decrees); its PDF stands in for the
+# signed scan a unit attaches.
+
+
+@dataclass(frozen=True)
+class DemoReplyLetter:
+    number: str
+    letter_date: date
+    subject: str  # the "V/v" line under the number
+    addressee: str
+    body: str  # one paragraph a line: what residents read, and the letter's text
+    recipients: tuple[str, ...]
+    filename: str
+    started_dt: datetime  # the unit began writing
+    submitted_dt: datetime
+    published_dt: datetime
+
+
+ANSWER_2020 = DemoReplyLetter(
+    number="45/UBND-ĐCXD",
+    letter_date=date(2020, 7, 8),
+    subject="V/v trả lời kiến nghị của tổ dân phố số 9 tại Hội nghị đối thoại ngày 30/6/2020",
+    addressee="Tổ dân phố số 9, phường Thạch Bàn",
+    body=(
+        "Tại Hội nghị đối thoại về cải cách thủ tục hành chính 6 tháng đầu năm 2020 ngày "
+        "30/6/2020, tổ dân phố số 9 kiến nghị UBND phường kiểm tra, hướng dẫn để các hộ gia đình "
+        "sử dụng đất ổn định từ trước năm 1993 nhưng có diện tích thực tế chênh lệch với số liệu "
+        "trên bản đồ địa chính được xem xét cấp Giấy chứng nhận quyền sử dụng đất. Sau khi rà "
+        "soát hồ sơ và kiểm tra hiện trạng, UBND phường trả lời như sau:\n"
+        "1. Từ ngày 02/7 đến ngày 07/7/2020, công chức Địa chính - Xây dựng phối hợp với tổ "
+        "trưởng và Ban công tác Mặt trận tổ dân phố số 9 đối chiếu bản đồ địa chính, sổ mục kê "
+        "qua các thời kỳ và kiểm tra hiện trạng 11 thửa đất của các hộ có kiến nghị. 09 thửa có "
+        "ranh giới sử dụng ổn định, không có tranh chấp với các hộ liền kề; phần chênh lệch "
+        "diện tích là do sai số đo đạc của bản đồ trước đây. 02 thửa còn tranh chấp ranh giới "
+        "với hộ liền kề.\n"
+        "2. Đối với 09 thửa không có tranh chấp: diện tích cấp Giấy chứng nhận được xác định "
+        "theo kết quả đo đạc hiện trạng thửa đất; số liệu chênh lệch của bản đồ trước đây không "
+        "phải là lý do để từ chối cấp Giấy chứng nhận. Hộ gia đình sử dụng đất ổn định từ trước "
+        "ngày 15/10/1993, không vi phạm pháp luật về đất đai, được UBND phường xác nhận không có "
+        "tranh chấp, phù hợp với quy hoạch thì được xem xét cấp Giấy chứng nhận theo khoản 2 "
+        "Điều 101 Luật Đất đai năm 2013 và Điều 20 Nghị định số 43/2014/NĐ-CP ngày 15/5/2014 "
+        "của Chính phủ; phần diện tích trong hạn mức công nhận đất ở không phải nộp tiền sử "
+        "dụng đất theo Nghị định số 45/2014/NĐ-CP.\n"
+        "Các hộ nộp hồ sơ (đơn đăng ký theo Mẫu số 04a/ĐK, bản sao giấy tờ nhân thân và giấy "
+        "tờ liên quan đến việc sử dụng đất, nếu có) tại Bộ phận Một cửa UBND phường. UBND phường "
+        "xác nhận nguồn gốc, thời điểm sử dụng đất, niêm yết công khai 15 ngày tại trụ sở UBND "
+        "phường và nhà văn hóa tổ dân phố số 9, sau đó chuyển Chi nhánh Văn phòng đăng ký đất đai "
+        "quận Long Biên thực hiện các bước tiếp theo.\n"
+        "3. Đối với 02 thửa còn tranh chấp ranh giới: UBND phường tổ chức hòa giải trong tháng "
+        "7/2020 theo Điều 202 Luật Đất đai năm 2013; khi hòa giải thành và các bên ký xác nhận "
+        "ranh giới, công chức Địa chính - Xây dựng hướng dẫn các hộ nộp hồ sơ như trên.\n"
+        "Nếu có vướng mắc, đề nghị các hộ liên hệ công chức Địa chính - Xây dựng tại Bộ phận Một "
+        "cửa UBND phường trong giờ hành chính để được hướng dẫn. UBND phường trân trọng cảm ơn tổ "
+        "dân phố số 9 và các hộ gia đình đã phản ánh, kiến nghị."
+    ),
+    recipients=(
+        "Như trên",
+        "Chi nhánh Văn phòng đăng ký đất đai quận Long Biên",
+        "Lưu: VT, ĐCXD",
+    ),
+    filename="cong-van-45-UBND-DCXD-08-07-2020.pdf",
+    started_dt=_local(2020, 7, 7, 14, 20),
+    submitted_dt=_local(2020, 7, 8, 16, 15),
+    published_dt=_local(2020, 7, 9, 9, 30),
+)
+
+
+# -- a conference held a few days before the demo is loaded: its questions still open -----------
+# Held RECENT_CONFERENCE_DAYS_AGO days before the demo is loaded, at 8:00, under the two-level
+# local government of 1/7/2025 (its texts name no district). Seven turns, four referred for a
+# written answer: the meeting gave one of them five days, so that it is overdue when the demo
+# is loaded; the unit is writing another, a third waits for the chair, the fourth is untouched.
+# Its minutes are not drafted yet: the secretary has a day left to publish them.
+RECENT_CONFERENCE_DAYS_AGO = 9
+RECENT_CONFERENCE = {
+    "subject": (
+        "Hội nghị đối thoại giữa Chủ tịch UBND phường với Nhân dân, doanh nghiệp "
+        "về cải cách thủ tục hành chính"
+    ),
+    "plan_number": "86/KH-UBND",
+    "venue": "Hội trường UBND phường Thạch Bàn",
+}
+RECENT_TITLE = "Hội nghị đối thoại về cải cách thủ tục hành chính {period}"
+RECENT_PLAN_DAYS_BEFORE = 30
+RECENT_NOTICE_DAYS = 12
+RECENT_SESSION_MINUTES = 165
+PRESENT_RECENT = 84
+EXCUSED_RECENT = 6
+WALK_INS_RECENT = (
+    ("Lê Thị X4", 12, ""),
+    ("Đỗ Văn X5", None, "Hộ kinh doanh Ăn uống X5"),
+)
+_LAND = "Công chức Địa chính - Xây dựng"
+
+TURNS_RECENT = (
+    DemoTurn(
+        speaker="resident_7",
+        area="HT",
+        question=(
+            "Gia đình tôi vừa sinh cháu thứ hai. Xin hỏi có thể làm một lần các thủ tục đăng ký "
+            "khai sinh, đăng ký thường trú và cấp thẻ bảo hiểm y tế cho cháu trên mạng được không?"
+        ),
+        answerer="justice",
+        answer=(
+            "Ba thủ tục đăng ký khai sinh, đăng ký thường trú và cấp thẻ bảo hiểm y tế cho trẻ "
+            "dưới 6 tuổi đã được liên thông: gia đình nộp một bộ hồ sơ trên Cổng Dịch vụ công "
+            "quốc gia hoặc ứng dụng VNeID, kèm bản chụp giấy chứng sinh, và nhận kết quả điện tử "
+            "của cả ba thủ tục. Đăng ký khai sinh đúng hạn không mất lệ phí; Bộ phận Một cửa "
+            "phường hỗ trợ gia đình nộp hồ sơ nếu cần."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_11",
+        area="DD",
+        question=(
+            "Hồ sơ đăng ký biến động đất đai để tách thửa, tặng cho con của gia đình tôi nộp tại "
+            "Bộ phận Một cửa phường đã quá ngày hẹn trả kết quả 12 ngày nhưng chưa có kết quả và "
+            "không được báo lý do. Đề nghị phường kiểm tra và trả lời cụ thể."
+        ),
+        answerer="reporter",
+        answer=(
+            "Bộ phận Một cửa ghi nhận phản ánh. Cần tra cứu hồ sơ trên hệ thống thông tin giải "
+            "quyết thủ tục hành chính và làm việc với Chi nhánh Văn phòng đăng ký đất đai nên "
+            "chưa trả lời ngay được tại hội nghị."
+        ),
+        referral_unit=_LAND,
+        referral_note=(
+            "Kiểm tra tiến độ giải quyết hồ sơ, nguyên nhân quá hạn và trả lời bằng văn bản cho "
+            "công dân trong 05 ngày."
+        ),
+        referral_days=5,
+    ),
+    DemoTurn(
+        speaker="resident_9",
+        area="BTXH",
+        question=(
+            "Con tôi bị khuyết tật đặc biệt nặng từ nhỏ. Gia đình cần làm thủ tục gì để cháu "
+            "được hưởng trợ cấp xã hội hằng tháng và người chăm sóc có được hỗ trợ không?"
+        ),
+        answerer="vice_chair",
+        answer=(
+            "Gia đình nộp đơn đề nghị xác định mức độ khuyết tật tại Bộ phận Một cửa phường; Hội "
+            "đồng xác định mức độ khuyết tật của phường họp trong 20 ngày làm việc. Sau khi có "
+            "giấy xác nhận khuyết tật, gia đình nộp tờ khai đề nghị trợ cấp xã hội hằng tháng; "
+            "người khuyết tật đặc biệt nặng được trợ cấp hằng tháng và được cấp thẻ bảo hiểm y tế, "
+            "người trực tiếp nuôi dưỡng, chăm sóc được hỗ trợ kinh phí chăm sóc theo quy định."
+        ),
+    ),
+    DemoTurn(
+        speaker="resident_5",
+        area="XD",
+        question=(
+            "Nhà cấp bốn của gia đình tôi xây trên đất đang làm thủ tục cấp giấy chứng nhận, nay "
+            "xuống cấp, mái dột. Xin hỏi gia đình muốn sửa chữa, thay mái, nâng nền có phải xin "
+            "giấy phép xây dựng không, và có được cấp phép khi chưa có giấy chứng nhận không?"
+        ),
+        answerer="land",
+        answer=(
+            "Việc sửa chữa, thay mái không làm thay đổi kết cấu chịu lực thường được miễn giấy "
+            "phép; nâng nền có ảnh hưởng đến công trình liền kề hay không và điều kiện về đất của "
+            "thửa này cần kiểm tra hồ sơ và hiện trạng."
+        ),
+        referral_unit=_LAND,
+        referral_note="Kiểm tra hồ sơ đất, hiện trạng nhà và hướng dẫn gia đình bằng văn bản.",
+        written_answer=(
+            "Qua kiểm tra, nhà ở của gia đình ông tại tổ dân phố số 2 là nhà một tầng, mái tôn, "
+            "hồ sơ đề nghị cấp Giấy chứng nhận quyền sử dụng đất đang được giải quyết.\n"
+            "Việc thay mái, sửa chữa bên trong nhà, không làm thay đổi kết cấu chịu lực, công năng "
+            "sử dụng và kiến trúc mặt ngoài thì không phải xin giấy phép xây dựng; gia đình thông "
+            "báo với tổ dân phố trước khi thi công và bảo đảm an toàn cho các nhà liền kề.\n"
+            "Về việc nâng nền nhà: công chức Địa chính - Xây dựng kiểm tra hiện trạng cùng tổ dân "
+            "phố số 2 và bổ sung nội dung trả lời khi có kết quả."
+        ),
+    ),
+    DemoTurn(
+        speaker="business_6",
+        area="MT",
+        organisation="Hộ kinh doanh E",
+        question=(
+            "Hộ kinh doanh chúng tôi có xưởng in nhỏ trong khu dân cư. Xin hỏi hộ kinh doanh có "
+            "phải đăng ký môi trường với phường không, hồ sơ gồm những gì và có mất phí không?"
+        ),
+        answerer="land",
+        answer=(
+            "Việc một cơ sở có phải đăng ký môi trường hay được miễn tùy loại hình và lượng chất "
+            "thải phát sinh; phường sẽ kiểm tra cơ sở và trả lời bằng văn bản."
+        ),
+        referral_unit=_LAND,
+        referral_note="Kiểm tra cơ sở, hướng dẫn hộ kinh doanh về đăng ký môi trường.",
+        referral_days=15,
+        written_answer=(
+            "Theo Luật Bảo vệ môi trường năm 2020 và Nghị định số 08/2022/NĐ-CP ngày 10/01/2022 "
+            "của Chính phủ, cơ sở sản xuất, kinh doanh, dịch vụ có phát sinh chất thải mà không "
+            "thuộc đối tượng phải có giấy phép môi trường thì đăng ký môi trường với UBND cấp xã "
+            "nơi cơ sở hoạt động, trừ các trường hợp được miễn theo Nghị định.\n"
+            "Qua kiểm tra thực tế tại cơ sở, xưởng in của Hộ kinh doanh E có phát sinh chất "
+            "thải nguy hại (mực in, giẻ lau dính mực) nên không thuộc trường hợp được miễn và "
+            "phải đăng ký môi trường.\n"
+            "Hộ kinh doanh nộp phiếu đăng ký môi trường theo mẫu tại Bộ phận Một cửa UBND phường, "
+            "qua dịch vụ bưu chính hoặc trên Cổng Dịch vụ công; việc đăng ký không mất phí. Công "
+            "chức Địa chính - Xây dựng phường sẽ hướng dẫn hộ kinh doanh điền phiếu và phân loại, "
+            "ký hợp đồng chuyển giao chất thải nguy hại theo quy định."
+        ),
+        is_submitted=True,
+    ),
+    DemoTurn(
+        speaker="business_2",
+        area="HKD",
+        organisation="Hộ kinh doanh B",
+        question=(
+            "Hộ kinh doanh chúng tôi chuyển địa điểm kinh doanh sang tổ dân phố khác trong "
+            "phường. Xin hỏi nay làm thủ tục thay đổi nội dung đăng ký hộ kinh doanh ở đâu?"
+        ),
+        answerer="reporter",
+        answer=(
+            "Từ ngày 01/7/2025, đăng ký hộ kinh doanh do UBND phường giải quyết. Hộ kinh doanh "
+            "nộp thông báo thay đổi nội dung đăng ký hộ kinh doanh trên Cổng Dịch vụ công hoặc "
+            "tại Bộ phận Một cửa phường; hồ sơ hợp lệ được giải quyết trong 03 ngày làm việc."
+        ),
+    ),
+    DemoTurn(
+        speaker="head_5",
+        area="BTXH",
+        question=(
+            "Một số cụ cao tuổi ở tổ dân phố số 5 đã đủ 75 tuổi, không có lương hưu hay trợ cấp "
+            "bảo hiểm xã hội hằng tháng nhưng đến nay chưa được nhận trợ cấp hưu trí xã hội. Đề "
+            "nghị phường kiểm tra danh sách và trả lời cho các gia đình."
+        ),
+        answerer="vice_chair",
+        answer=(
+            "Từ ngày 01/7/2025, người từ đủ 75 tuổi không hưởng lương hưu, trợ cấp bảo hiểm xã "
+            "hội hằng tháng thuộc diện hưởng trợ cấp hưu trí xã hội. Phường cần đối chiếu danh "
+            "sách đã lập với từng trường hợp của tổ dân phố số 5 nên sẽ trả lời bằng văn bản."
+        ),
+        referral_unit="Công chức Văn hóa - Xã hội",
+        referral_note="Rà soát danh sách các cụ của tổ dân phố số 5 và trả lời từng trường hợp.",
+    ),
+)
+
+CONCLUSION_RECENT = (
+    "Chủ tịch UBND phường ghi nhận, tiếp thu các ý kiến phát biểu của đại biểu; đánh giá cao "
+    "tinh thần thẳng thắn, xây dựng của Nhân dân và doanh nghiệp đối với công tác cải cách thủ "
+    "tục hành chính của phường.\n"
+    "Các ý kiến về hộ tịch, bảo trợ xã hội và đăng ký hộ kinh doanh đã được trả lời trực tiếp "
+    "tại hội nghị. Bốn kiến nghị chưa trả lời được ngay được giao công chức Địa chính - Xây dựng "
+    "và công chức Văn hóa - Xã hội kiểm tra, trả lời bằng văn bản trong thời hạn đã nêu tại hội "
+    "nghị; kết quả trả lời được công khai trên trang theo dõi kiến nghị của phường.\n"
+    "Giao Văn phòng HĐND-UBND theo dõi, đôn đốc việc trả lời các kiến nghị và báo cáo kết quả tại "
+    "hội nghị đối thoại kỳ tới."
+)
+
+# (content, unit name, days after the conference or None for a standing task)
+TASKS_RECENT = (
+    (
+        "Theo dõi, đôn đốc các bộ phận trả lời bằng văn bản các kiến nghị tại hội nghị; tổng hợp "
+        "kết quả báo cáo tại hội nghị đối thoại kỳ tới.",
+        "Văn phòng HĐND-UBND",
+        30,
+    ),
+    (
+        "Rà soát các hồ sơ đất đai quá hạn trên hệ thống thông tin giải quyết thủ tục hành "
+        "chính, thông báo lý do và thời hạn trả kết quả cho công dân.",
+        "Bộ phận Một cửa",
+        15,
+    ),
+    (
+        "Rà soát danh sách người từ đủ 75 tuổi thuộc diện hưởng trợ cấp hưu trí xã hội, hướng "
+        "dẫn hoàn thiện hồ sơ cho các trường hợp chưa được hưởng.",
+        "Công chức Văn hóa - Xã hội",
+        30,
+    ),
+)
+
+
+def half_year(day: date) -> str:
+    """The reporting period of a conference held on ``day``: "6 tháng cuối năm 2026"."""
+    return f"6 tháng {'đầu' if day.month <= 6 else 'cuối'} năm {day.year}"

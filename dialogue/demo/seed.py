@@ -1,12 +1,16 @@
-"""Load the demo ward: Thạch Bàn, its groups, units, directory, staff and the 2020 conference.
+"""Load the demo ward: Thạch Bàn, its groups, units, directory, staff and three conferences.
 
 The 2020 conference is played through the live operations: its ten turns are logged and it
 is closed with the chair's conclusion, as a secretary and an organiser would have done; its
-minutes and conclusion notice are then drafted, submitted and published by the chair.
+minutes and conclusion notice are then drafted, submitted and published by the chair, and
+its referred question is answered in writing. A conference held a few days before the demo
+is loaded is played the same way; its referred questions are at every stage of their way to
+a published answer. A third conference is announced for the weeks ahead.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,18 +22,23 @@ from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.models import Role, User
 from dialogue.auth.operations import create_user
 from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
-from dialogue.core.dates import to_local
+from dialogue.core.dates import to_local, vn_date
 from dialogue.core.db import utcnow
+from dialogue.core.text import normalize_paragraphs
 from dialogue.demo import data
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
+from dialogue.documents.pdf import render_pdf
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.operations import ReportData, save_report
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
+from dialogue.followup.listing import ward_today
+from dialogue.followup.models import AnswerStatus, Referral, ReferralStatus, WrittenAnswer
+from dialogue.followup.operations import AnswerData, check_attachment, save_answer, submit_answer
 from dialogue.invitations.operations import invite_category
 from dialogue.live.closing import ConclusionData, TaskData, close_conference
-from dialogue.live.models import TurnOutcome
+from dialogue.live.models import Turn, TurnOutcome
 from dialogue.live.operations import TurnData, log_turn
 from dialogue.minutes.operations import (
     DraftData,
@@ -126,12 +135,28 @@ def load_demo(password: str) -> Ward:
     db.session.add(conference)
     db.session.flush()
     _add_agenda(conference, data.AGENDA_2020, people)
-    _add_attendance_2020(ward, conference, people, users, groups, categories)
+    _add_attendance(
+        conference,
+        people,
+        users,
+        groups,
+        categories,
+        present=data.PRESENT_2020,
+        excused=data.EXCUSED_2020,
+        arrivals_from=data.ARRIVALS_FROM,
+        walk_ins=data.WALK_INS_2020,
+    )
     _add_dossier_2020(conference)
-    _add_turns_2020(ward, conference, people, users["secretary"], units)
+    _log_turns(ward, conference, data.TURNS_2020, people, users["secretary"], units)
     _close_2020(conference, units)
     _publish_2020(conference, people, users)
+    _answer_2020(conference, people, users)
+    _add_recent_conference(ward, people, users, groups, categories, units)
     _add_next_conference(ward, people, users, categories)
+    # Last: the history played above is not mailed to anyone on the day the demo is loaded.
+    for username, user in users.items():
+        user.email = f"{username}@{data.MAIL_DOMAIN}"
+    db.session.flush()
     return ward
 
 
@@ -165,29 +190,40 @@ def _attendee_from(conference: Conference, person: Person) -> Attendee:
     )
 
 
-def _add_attendance_2020(ward, conference, people, users, groups, categories) -> None:
-    """The 2020 invitation list (the whole directory) and who came: history, set directly."""
+def _add_attendance(
+    conference,
+    people,
+    users,
+    groups,
+    categories,
+    *,
+    present,
+    excused,
+    arrivals_from,
+    walk_ins,
+) -> None:
+    """The invitation list (the whole directory) and who came: history, set directly."""
     roles = data.CONFERENCE_ROLES
     leaders = [roles["chair"], roles["reporter"], *roles["cochairs"]]
     ordered = [people[key] for key in leaders] + [
         person for key, person in people.items() if key not in leaders
     ]
     desk = users["organiser"]
-    present = excused = 0
+    came = sent_apologies = 0
     for index, person in enumerate(ordered):
         attendee = _attendee_from(conference, person)
-        # Leaders first, then roughly three of every four: about 90 present across the groups.
-        if present < data.PRESENT_2020 and (index < len(leaders) or index % 4 != 3):
-            present += 1
+        # Leaders first, then roughly three of every four, until ``present`` have come.
+        if came < present and (index < len(leaders) or index % 4 != 3):
+            came += 1
             attendee.status = AttendanceStatus.PRESENT
             attendee.check_in_method = CheckInMethod.QR if index % 3 else CheckInMethod.NAME
-            attendee.checked_in_dt = data.ARRIVALS_FROM + timedelta(seconds=25 * present)
+            attendee.checked_in_dt = arrivals_from + timedelta(seconds=25 * came)
             attendee.checked_in_by = desk
-        elif excused < data.EXCUSED_2020 and index % 4 == 3:
-            excused += 1
+        elif sent_apologies < excused and index % 4 == 3:
+            sent_apologies += 1
             attendee.status = AttendanceStatus.EXCUSED
         db.session.add(attendee)
-    for offset, (name, group_number, organisation) in enumerate(data.WALK_INS_2020, start=1):
+    for offset, (name, group_number, organisation) in enumerate(walk_ins, start=1):
         db.session.add(
             Attendee(
                 conference=conference,
@@ -197,16 +233,16 @@ def _add_attendance_2020(ward, conference, people, users, groups, categories) ->
                 delegate_category_id=categories["DOANH_NGHIEP" if organisation else "NHAN_DAN"].id,
                 status=AttendanceStatus.PRESENT,
                 check_in_method=CheckInMethod.WALK_IN,
-                checked_in_dt=data.ARRIVALS_FROM + timedelta(minutes=38, seconds=20 * offset),
+                checked_in_dt=arrivals_from + timedelta(minutes=38, seconds=20 * offset),
                 checked_in_by=desk,
             )
         )
     allocate_number(
-        ward,
+        conference.ward,
         DocumentType.INVITATION,
         conference=conference,
-        year=2020,
-        purpose="Giấy mời dự Hội nghị đối thoại 6 tháng đầu năm 2020",
+        year=conference.start_local.year,
+        purpose=f"Giấy mời dự Hội nghị đối thoại {conference.reporting_period}",
     )
     db.session.flush()
 
@@ -226,12 +262,24 @@ def _present(conference: Conference, who: str, people: dict[str, Person]) -> Att
     return attendee
 
 
-def _add_turns_2020(ward, conference, people, secretary: User, units) -> None:
-    """The ten turns of the day, logged as the secretary would have logged them."""
+def _log_turns(
+    ward, conference, turns, people, secretary: User, units, *, spoken_from=None
+) -> list[Turn]:
+    """The turns of the day, logged as the secretary would have logged them.
+
+    ``spoken_from`` dates the first turn, the others 12 minutes apart; without it they are
+    dated when the demo is loaded.
+    """
     areas = {area.code: area for area in ward.procedure_areas}
-    for turn in data.TURNS_2020:
+    day = conference.held_start_local.date()
+    logged = []
+    for index, turn in enumerate(turns):
         referred = bool(turn.referral_unit)
-        log_turn(
+        due = None
+        if referred and turn.referral_days is not None:
+            due = day + timedelta(days=turn.referral_days)
+        spoken = spoken_from + timedelta(minutes=12 * index) if spoken_from else None
+        result = log_turn(
             conference,
             TurnData(
                 question=turn.question,
@@ -241,12 +289,16 @@ def _add_turns_2020(ward, conference, people, secretary: User, units) -> None:
                 outcome=TurnOutcome.REFERRED if referred else TurnOutcome.ANSWERED,
                 answerer_attendee_id=_present(conference, turn.answerer, people).id,
                 answer=turn.answer,
-                # The due date is left to the rule: ten days after the conference.
+                # Without a due date of its own, the rule's: ten days after the conference.
                 referral_unit_id=units[turn.referral_unit].id if referred else None,
+                referral_due_date=due,
                 referral_note=turn.referral_note,
+                spoken_dt=spoken,
             ),
             by=secretary,
         )
+        logged.append(result.turn)
+    return logged
 
 
 def _close_2020(conference: Conference, units) -> None:
@@ -292,6 +344,64 @@ def _publish_2020(conference: Conference, people, users) -> None:
     db.session.flush()
 
 
+def _answer_2020(conference: Conference, people, users) -> None:
+    """The 2020 referral's written answer: written, approved and published in July 2020.
+
+    The operations date each step today, and a published answer can never be changed
+    afterwards to date it otherwise: the version is added as it ended up, complete.
+    """
+    ward = conference.ward
+    letter = data.ANSWER_2020
+    referral = db.session.scalar(sa.select(Referral).where(Referral.conference_id == conference.id))
+    responder, chair = users["responder"], users["chair"]
+    attachment = check_attachment(
+        letter.filename, _reply_letter_pdf(ward, letter, signer=people["chair"])
+    )
+    body = normalize_paragraphs(letter.body)
+    db.session.add(
+        WrittenAnswer(
+            referral=referral,
+            version=1,
+            status=AnswerStatus.PUBLISHED,
+            body=body,
+            body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+            letter_number=letter.number,
+            letter_date=letter.letter_date,
+            attachment_filename=attachment.filename,
+            attachment_pdf=attachment.data,
+            attachment_sha256=attachment.sha256,
+            attachment_size=len(attachment.data),
+            attachment_pages=attachment.pages,
+            # Saved once, then submitted: each raised the revision.
+            revision=2,
+            written_by=responder,
+            submitted_by=responder,
+            submitted_dt=letter.submitted_dt,
+            published_by=chair,
+            published_dt=letter.published_dt,
+            created_dt=letter.started_dt,
+            updated_dt=letter.published_dt,
+        )
+    )
+    referral.status = ReferralStatus.ANSWERED
+    referral.answered_on = ward_today(ward, letter.published_dt)
+    referral.is_settled = True
+    referral.refresh_search_text()
+    db.session.flush()
+
+
+def _reply_letter_pdf(ward: Ward, letter: data.DemoReplyLetter, *, signer: Person) -> bytes:
+    """The reply letter as its unit would attach it once signed: one A4 page."""
+    return render_pdf(
+        "demo/reply_letter.html",
+        stylesheets=("css/document.css",),
+        ward=ward,
+        letter=letter,
+        place_date=vn_date(letter.letter_date, place=ward.place_name),
+        signer=signer.full_name,
+    )
+
+
 def _add_dossier_2020(conference: Conference) -> None:
     figures = dict(data.DOSSIER_2020)
     counts = Counts(
@@ -301,6 +411,81 @@ def _add_dossier_2020(conference: Conference) -> None:
         pending_within=figures.pop("pending_within"),
     )
     save_report(conference, ReportData(counts=counts, **figures))
+
+
+def _add_recent_conference(ward, people, users, groups, categories, units) -> None:
+    """A conference held a few days ago, closed, its referred questions at every stage."""
+    day = ward_today(ward) - timedelta(days=data.RECENT_CONFERENCE_DAYS_AGO)
+    start = datetime(day.year, day.month, day.day, 8, tzinfo=ZoneInfo(ward.timezone))
+    period = data.half_year(day)
+    roles = data.CONFERENCE_ROLES
+    conference = Conference(
+        ward=ward,
+        **data.RECENT_CONFERENCE,
+        title=data.RECENT_TITLE.format(period=period),
+        reporting_period=period,
+        plan_date=day - timedelta(days=data.RECENT_PLAN_DAYS_BEFORE),
+        start_dt=start,
+        planned_end_dt=start + timedelta(hours=3),
+        chair=people[roles["chair"]],
+        reporter=people[roles["reporter"]],
+        cochairs=[people[key] for key in roles["cochairs"]],
+        secretaries=[users[username] for username in roles["secretaries"]],
+        status=ConferenceStatus.IN_PROGRESS,
+        announced_dt=start - timedelta(days=data.RECENT_NOTICE_DAYS),
+        status_changed_dt=start,
+        started_dt=start,
+    )
+    db.session.add(conference)
+    db.session.flush()
+    _add_agenda(conference, data.NEXT_AGENDA, people)
+    _add_attendance(
+        conference,
+        people,
+        users,
+        groups,
+        categories,
+        present=data.PRESENT_RECENT,
+        excused=data.EXCUSED_RECENT,
+        arrivals_from=start - timedelta(minutes=35),
+        walk_ins=data.WALK_INS_RECENT,
+    )
+    turns = _log_turns(
+        ward,
+        conference,
+        data.TURNS_RECENT,
+        people,
+        users["secretary"],
+        units,
+        spoken_from=start + timedelta(minutes=55),
+    )
+    end = start + timedelta(minutes=data.RECENT_SESSION_MINUTES)
+    close_conference(
+        conference,
+        ConclusionData(
+            end_dt=end,
+            conclusion=data.CONCLUSION_RECENT,
+            tasks=tuple(
+                TaskData(
+                    content,
+                    unit_id=units[unit].id,
+                    deadline=day + timedelta(days=days) if days else None,
+                )
+                for content, unit, days in data.TASKS_RECENT
+            ),
+        ),
+    )
+    conference.status_changed_dt = end
+    # The unit's work so far, through the operations: dated today, as it would be.
+    responder = users["responder"]
+    for turn, planned in zip(turns, data.TURNS_RECENT, strict=True):
+        if planned.written_answer:
+            answer = save_answer(
+                turn.referral, AnswerData(body=planned.written_answer), by=responder, revision=None
+            )
+            if planned.is_submitted:
+                submit_answer(turn.referral, by=responder, revision=answer.revision)
+    db.session.flush()
 
 
 def _add_next_conference(ward, people, users, categories) -> None:
