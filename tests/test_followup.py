@@ -502,7 +502,8 @@ def test_the_resident_who_consented_hears_of_the_published_answer(setting, smtp)
     db.session.commit()
     received = _to(smtp, "hoi@example.vn")
     assert len(received) == 1
-    assert "Dự kiến cấp trong tháng 12." in received[0].get_body(
-        preferencelist=("plain",)
-    ).get_content()
+    assert (
+        "Dự kiến cấp trong tháng 12."
+        in received[0].get_body(preferencelist=("plain",)).get_content()
+    )
     assert _to(smtp, "khong@example.vn") == []
