@@ -292,9 +292,12 @@ def demo_world(app):
         user.role: user
         for user in db.session.scalars(sa.select(User).where(User.ward_id == ward.id))
     }
-    published, announced = db.session.scalars(
+    # The 2020 conference (published) first, the announced one ahead last; between them the
+    # one held a few days ago, its referrals at every stage.
+    conferences = db.session.scalars(
         sa.select(Conference).where(Conference.ward_id == ward.id).order_by(Conference.start_dt)
     ).all()
+    published, announced = conferences[0], conferences[-1]
     under_way = _add_under_way(ward, users[Role.SECRETARY], announced)
     draft = _conference(
         ward,
