@@ -507,3 +507,50 @@ def test_the_resident_who_consented_hears_of_the_published_answer(setting, smtp)
         in received[0].get_body(preferencelist=("plain",)).get_content()
     )
     assert _to(smtp, "khong@example.vn") == []
+
+
+def test_the_console_keeps_a_referral_the_unit_has_started(setting):
+    from dialogue.live import operations as live
+    from dialogue.live.operations import TurnData
+
+    setting.conference.status = ConferenceStatus.IN_PROGRESS
+    setting.conference.end_dt = None
+    secretary = setting.organiser
+    logged = live.log_turn(
+        setting.conference,
+        TurnData(
+            question="Hỏi về cấp phép xây dựng.",
+            outcome=TurnOutcome.REFERRED,
+            referral_unit_id=setting.land.id,
+        ),
+        by=secretary,
+    )
+    db.session.commit()
+    turn = logged.turn
+    # Not started: the secretary may still change their mind.
+    answered = TurnData(
+        question=turn.question,
+        outcome=TurnOutcome.ANSWERED,
+        answer="Đã trả lời tại hội nghị.",
+        answerer_name="Ông Chủ tịch",
+    )
+    live.update_turn(turn, answered, by=secretary, expected_version=turn.version)
+    db.session.commit()
+    assert turn.referral is None
+    referred = TurnData(
+        question=turn.question, outcome=TurnOutcome.REFERRED, referral_unit_id=setting.land.id
+    )
+    live.update_turn(turn, referred, by=secretary, expected_version=turn.version)
+    db.session.commit()
+    operations.save_answer(
+        turn.referral, AnswerData(body="Đang soạn."), by=setting.responder, revision=None
+    )
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as caught:
+        live.update_turn(turn, answered, by=secretary, expected_version=turn.version)
+    assert caught.value.field == "outcome"
+    db.session.rollback()
+    with pytest.raises(ValidationFailed):
+        live.withdraw_turn(turn, "Nhầm.", by=secretary)
+    db.session.rollback()
+    assert turn.referral.status is ReferralStatus.IN_PROGRESS

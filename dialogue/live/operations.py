@@ -550,12 +550,27 @@ def update_turn(turn: Turn, data: TurnData, *, by: User, expected_version: int) 
             ),
             turn=turn,
         )
+    if values["outcome"] is not TurnOutcome.REFERRED:
+        _keep_started_referral(turn)
     sequence = events.next_sequence(conference)
     for key, value in values.items():
         setattr(turn, key, value)
     _bump(turn, by)
     announce_turn(turn, "turn.updated", sequence=sequence)
     return turn
+
+
+def _keep_started_referral(turn: Turn) -> None:
+    """Refuse to take back a referral its unit has started answering (or that was moved on)."""
+    referral = getattr(turn, "referral", None)
+    if referral is not None and referral.is_settled:
+        raise ValidationFailed(
+            _(
+                "The unit has already started the written answer to this question: it stays "
+                "referred. Ask the chair to settle it on the referral's page."
+            ),
+            field="outcome",
+        )
 
 
 def _bump(turn: Turn, by: User) -> None:
@@ -579,6 +594,7 @@ def withdraw_turn(turn: Turn, reason: str, *, by: User) -> Turn:
     turn = _locked(turn)
     if turn.is_withdrawn:
         return turn
+    _keep_started_referral(turn)
     sequence = events.next_sequence(conference)
     turn.withdrawn_dt = utcnow()
     turn.withdrawn_reason = reason
