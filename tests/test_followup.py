@@ -393,7 +393,7 @@ def test_the_unit_answers_with_a_letter_and_the_chair_publishes(setting, client,
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     client.post("/auth/logout")
     login(setting.chair)
-    response = client.post(f"/referrals/{setting.referral.id}/review", data={"approve": "1"})
+    response = client.post(f"/referrals/{setting.referral.id}/review", data={"review-approve": "1"})
     assert response.status_code == 302
     assert setting.referral.status is ReferralStatus.ANSWERED
 
@@ -435,11 +435,11 @@ def test_an_extension_before_the_due_date_is_refused_in_place(setting, client, l
     earlier = setting.referral.due_date - timedelta(days=2)
     response = client.post(
         f"/referrals/{setting.referral.id}/extension",
-        data={"new_due_date": earlier.isoformat(), "reason": "Chờ đo đạc."},
+        data={"extension-new_due_date": earlier.isoformat(), "extension-reason": "Chờ đo đạc."},
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'id="new_due_date-error"' in page and "Chờ đo đạc." in page
+    assert 'id="extension-new_due_date-error"' in page and "Chờ đo đạc." in page
 
 
 # -- mail ----------------------------------------------------------------------------------------

@@ -163,11 +163,12 @@ def _detail_page(referral: Referral, *, status: int = 200, **forms):
     working = referral.working_answer
     if can_answer:
         forms.setdefault("answer_form", AnswerForm(formdata=None, data=_answer_initial(referral)))
-        forms.setdefault("extension_form", ExtensionForm(formdata=None))
+        forms.setdefault("extension_form", ExtensionForm(formdata=None, prefix="extension"))
         forms.setdefault(
             "handover_form",
             HandoverForm(
                 formdata=None,
+                prefix="handover",
                 units=[
                     unit
                     for unit in _ward_units(referral.ward)
@@ -176,10 +177,10 @@ def _detail_page(referral: Referral, *, status: int = 200, **forms):
             ),
         )
     if can_answer or can_review:
-        forms.setdefault("correction_form", CorrectionForm(formdata=None))
+        forms.setdefault("correction_form", CorrectionForm(formdata=None, prefix="correction"))
     if can_review:
-        forms.setdefault("review_form", ReviewForm(formdata=None))
-        forms.setdefault("decision_form", DecisionForm(formdata=None))
+        forms.setdefault("review_form", ReviewForm(formdata=None, prefix="review"))
+        forms.setdefault("decision_form", DecisionForm(formdata=None, prefix="decision"))
     submit_form = None
     if can_answer and working is not None and working.status is not AnswerStatus.SUBMITTED:
         submit_form = SubmitForm(formdata=None, revision=working.revision)
@@ -295,7 +296,7 @@ def review_answer(referral_id: int):
     referral = _referral(referral_id)
     if not operations.can_review(current_user, referral):
         return _not_an_approver(referral)
-    form = ReviewForm()
+    form = ReviewForm(prefix="review")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, review_form=form)
     try:
@@ -317,7 +318,7 @@ def review_answer(referral_id: int):
 @role_required(Role.RESPONDER, Role.CHAIR, Role.ORGANISER)
 def start_correction(referral_id: int):
     referral = _referral(referral_id)
-    form = CorrectionForm()
+    form = CorrectionForm(prefix="correction")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, correction_form=form)
     try:
@@ -339,7 +340,7 @@ def request_extension(referral_id: int):
     referral = _referral(referral_id)
     if not operations.can_answer(current_user, referral):
         abort(404)
-    form = ExtensionForm()
+    form = ExtensionForm(prefix="extension")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, extension_form=form)
     try:
@@ -363,7 +364,7 @@ def request_handover(referral_id: int):
     units = [
         unit for unit in _ward_units(referral.ward) if unit.is_active and unit != referral.unit
     ]
-    form = HandoverForm(units=units)
+    form = HandoverForm(units=units, prefix="handover")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, handover_form=form)
     try:
@@ -390,7 +391,7 @@ def decide_request(referral_id: int, request_id: int):
     unit_request = db.session.get(ReferralRequest, request_id)
     if unit_request is None or unit_request.referral_id != referral.id:
         abort(404)
-    form = DecisionForm()
+    form = DecisionForm(prefix="decision")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, decision_form=form)
     try:
