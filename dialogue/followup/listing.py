@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -119,26 +120,26 @@ def with_details(stmt: sa.Select) -> sa.Select:
 
 
 def status_counts(
-    ward: Ward, *, today: date, unit_ids: list[int] | None = None, public: bool = False
+    ward: Ward,
+    filters: ReferralFilters | None = None,
+    *,
+    today: date,
+    unit_ids: list[int] | None = None,
+    public: bool = False,
 ) -> dict[str, int]:
-    """How many referrals are in each status, and how many are overdue."""
-    base = referrals_query(ward, ReferralFilters(), today=today, unit_ids=unit_ids, public=public)
+    """How many referrals each status filter would show (the other filters kept), and overdue."""
+    unfiltered = dataclasses.replace(filters or ReferralFilters(), status="")
+    base = referrals_query(ward, unfiltered, today=today, unit_ids=unit_ids, public=public)
     base = base.order_by(None).subquery()
+    overdue = sa.and_(base.c.answered_on.is_(None), base.c.due_date < today)
     rows = db.session.execute(
         sa.select(
-            base.c.status,
-            sa.func.count(),
-            sa.func.sum(
-                sa.case(
-                    (sa.and_(base.c.answered_on.is_(None), base.c.due_date < today), 1), else_=0
-                )
-            ),
+            base.c.status, sa.func.count(), sa.func.sum(sa.case((overdue, 1), else_=0))
         ).group_by(base.c.status)
     ).all()
-    counts = {status.value: 0 for status in ReferralStatus}
-    counts[OVERDUE] = 0
-    for status, count, overdue in rows:
+    counts = dict.fromkeys(STATUS_FILTERS, 0)
+    for status, count, late in rows:
         counts[ReferralStatus(status).value] = count
-        counts[OVERDUE] += overdue or 0
+        counts[OVERDUE] += late or 0
     counts["all"] = sum(counts[status.value] for status in ReferralStatus)
     return counts

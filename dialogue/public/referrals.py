@@ -9,7 +9,6 @@ Drafts, answers waiting for the chair, return reasons and the units' requests st
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from dialogue.archive import operations as archive
 from dialogue.conferences.models import Conference
 from dialogue.extensions import db
+from dialogue.followup import listing
 from dialogue.followup.listing import (
     OVERDUE,
     STATUS_FILTERS,
@@ -287,21 +287,8 @@ def query_args(filters: ReferralFilters, **changes) -> dict:
 
 
 def status_counts(ward: Ward, filters: ReferralFilters, *, today: date) -> dict[str, int]:
-    """How many referrals each status filter would show, the other filters kept."""
-    unfiltered = dataclasses.replace(filters, status="")
-    base = referrals_query(ward, unfiltered, today=today, public=True).order_by(None).subquery()
-    overdue = sa.and_(base.c.answered_on.is_(None), base.c.due_date < today)
-    rows = db.session.execute(
-        sa.select(
-            base.c.status, sa.func.count(), sa.func.sum(sa.case((overdue, 1), else_=0))
-        ).group_by(base.c.status)
-    ).all()
-    counts = dict.fromkeys(STATUS_FILTERS, 0)
-    for status, count, late in rows:
-        counts[ReferralStatus(status).value] = count
-        counts[OVERDUE] += late or 0
-    counts["all"] = sum(counts[status.value] for status in ReferralStatus)
-    return counts
+    """How many of the ward's public referrals each status filter would show."""
+    return listing.status_counts(ward, filters, today=today, public=True)
 
 
 @dataclass
