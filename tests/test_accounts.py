@@ -13,6 +13,7 @@ from dialogue.auth.models import Role, User
 from dialogue.auth.operations import authenticate
 from dialogue.errors import PermissionDenied, ValidationFailed
 from dialogue.extensions import db
+from dialogue.wards.models import Unit
 from dialogue.wards.operations import create_unit
 from dialogue.web import LOCALE_KEY
 
@@ -285,6 +286,39 @@ def test_edit_account_is_audited_with_before_and_after(client, as_admin, make_us
     assert event.changes["unit_id"] == [None, unit.id]
     assert "login_token" not in event.changes
     assert event.user_id == as_admin.id
+
+
+def test_a_responder_answers_for_other_units_and_gets_notices_by_mail(
+    client, as_admin, make_user, unit, ward
+):
+    other = Unit(ward=ward, name="Công chức Tư pháp - Hộ tịch")
+    db.session.add(other)
+    db.session.commit()
+    user = make_user(Role.RESPONDER, unit=unit)
+    data = {"display_name": user.display_name, "role": "responder", "unit_id": str(unit.id)}
+    response = client.post(
+        f"/admin/accounts/{user.id}/edit",
+        data={
+            **data,
+            "extra_unit_ids": [str(other.id)],
+            "email": "khong-phai-thu",
+            "is_active": "y",
+        },
+    )
+    assert response.status_code == 200 and 'id="email-error"' in _text(response)
+    response = client.post(
+        f"/admin/accounts/{user.id}/edit",
+        data={
+            **data,
+            "extra_unit_ids": [str(other.id)],
+            "email": " tp@thachban.example.vn ",
+            "is_active": "y",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.units == [unit, other] and user.email == "tp@thachban.example.vn"
 
 
 def test_edit_form_shows_the_current_values(client, as_admin, make_user, unit):

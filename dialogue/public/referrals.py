@@ -291,44 +291,18 @@ def status_counts(ward: Ward, filters: ReferralFilters, *, today: date) -> dict[
     return listing.status_counts(ward, filters, today=today, public=True)
 
 
-@dataclass
-class ReferralPage:
-    """One page of the ward's referrals, with the attributes the pagination macro reads."""
-
-    items: list[PublicReferral]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1 and self.pages > 0
-
-    @property
-    def prev_num(self) -> int:
-        return min(self.page - 1, self.pages)
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def referral_page(
     ward: Ward, filters: ReferralFilters, *, today: date, page: int = 1
-) -> ReferralPage:
+) -> archive.Page:
     """A page of the ward's public referrals kept by ``filters``, the most urgent first."""
     stmt = with_details(referrals_query(ward, filters, today=today, public=True))
     found = db.paginate(
         stmt, page=archive.clamp_page(page), per_page=PER_PAGE, error_out=False, count=True
     )
-    return ReferralPage(
+    return archive.Page(
         items=_public(list(found.items), today),
         page=found.page,
-        pages=found.pages,
+        per_page=PER_PAGE,
         total=found.total or 0,
     )
 
