@@ -24,7 +24,8 @@ SHOTS = os.environ.get("DIALOGUE_SCREENSHOTS", "/tmp/public-home-shots")
 
 def _shot(page, name: str) -> None:
     os.makedirs(SHOTS, exist_ok=True)
-    page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
+    # A full page of a long document on a busy machine may take longer than an action's 10 s.
+    page.screenshot(path=os.path.join(SHOTS, name), full_page=True, timeout=30_000)
 
 
 def _watch_console(page) -> list[str]:
