@@ -543,7 +543,7 @@ def run_digest(database_url: str, wards: int, folder: Path, serving_ward: int | 
         # As the worker's morning task does it (dialogue.jobs.queue_daily_digests): on SQLite
         # the write lock first; the digests queued; the commit, which hands each message to
         # the job queue. A fresh application, as a worker's: nothing of the seeding kept.
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         begin_immediately(True)
         try:
             queued = notifications.queue_daily_digests()
@@ -551,7 +551,7 @@ def run_digest(database_url: str, wards: int, folder: Path, serving_ward: int | 
             db.session.commit()
         finally:
             begin_immediately(False)
-        finished = time.perf_counter()
+        finished, cpu = time.perf_counter(), time.process_time() - cpu_started
         outbox = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)))
         # Run again the same morning: nothing more is queued.
         again_started = time.perf_counter()
@@ -562,6 +562,9 @@ def run_digest(database_url: str, wards: int, folder: Path, serving_ward: int | 
         **seeded,
         "seed_seconds": round(seed_seconds, 1),
         "digest_seconds": round(finished - started, 3),
+        # This process's processor time: the rest of the wall time is the database's work and
+        # waiting for a core.
+        "digest_cpu_seconds": round(cpu, 3),
         "queue_seconds": round(queued_at - started, 3),
         "commit_seconds": round(finished - queued_at, 3),
         "mails_queued": queued,
@@ -629,7 +632,8 @@ def main() -> None:
         verdict = "meets" if digest["digest_seconds"] <= TARGET_DIGEST_SECONDS else "MISSES"
         print(
             f"digest: {digest['mails_queued']} mails for {digest['wards']} wards in "
-            f"{digest['digest_seconds']} s — {verdict} ≤ {TARGET_DIGEST_SECONDS:g} s"
+            f"{digest['digest_seconds']} s ({digest['digest_cpu_seconds']} s processor time in "
+            f"this process) — {verdict} ≤ {TARGET_DIGEST_SECONDS:g} s"
         )
 
 
