@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -151,8 +151,11 @@ def _register_tasks(huey: Huey, app: Flask) -> Jobs:
     return Jobs(huey, deliver_message, sweep_outbox, daily_digests)
 
 
-def queue_daily_digests(today: date | None = None) -> bool:
-    """Queue the follow-up feature's morning digests, if the feature provides them."""
+def queue_daily_digests(now: datetime | None = None) -> bool:
+    """Queue the follow-up feature's morning digests, if the feature provides them.
+
+    Each ward's "today" is its own (``now`` in its time zone): the feature works that out.
+    """
     try:
         from dialogue.followup import notifications
     except ModuleNotFoundError as error:
@@ -160,13 +163,10 @@ def queue_daily_digests(today: date | None = None) -> bool:
             raise
         log.info("no follow-up notifications to queue: daily digests skipped")
         return False
-    if today is None:
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        today = datetime.now(zone).date()
     # Reads then writes: on SQLite take the write lock first, as commands do.
     begin_immediately(True)
     try:
-        notifications.queue_daily_digests(today)
+        notifications.queue_daily_digests(now)
         db.session.commit()
     except Exception:
         db.session.rollback()

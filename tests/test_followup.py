@@ -554,3 +554,33 @@ def test_the_console_keeps_a_referral_the_unit_has_started(setting):
         live.withdraw_turn(turn, "Nhầm.", by=secretary)
     db.session.rollback()
     assert turn.referral.status is ReferralStatus.IN_PROGRESS
+
+
+def test_the_worker_s_morning_job_queues_the_digests(setting, smtp):
+    from dialogue import jobs
+
+    setting.responder.email = "dat@thachban.example.vn"
+    setting.referral.due_date = ward_today(setting.ward) + timedelta(days=2)
+    db.session.commit()
+    assert jobs.queue_daily_digests() is True
+    [digest] = _to(smtp, "dat@thachban.example.vn")
+    assert "sắp đến hạn" in digest["Subject"]
+    assert "còn 2 ngày" in digest.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_referral_is_made_for_a_conference_saved_in_the_same_flush(ward, setting):
+    from dialogue.conferences.models import Conference
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    conference = Conference(ward_id=ward.id, title="Hội nghị", start_dt=start)
+    turn = Turn(
+        conference=conference,
+        position=1,
+        question="Hỏi.",
+        outcome=TurnOutcome.REFERRED,
+        referral_unit=setting.land,
+        referral_due_date=start.date(),
+    )
+    db.session.add_all([conference, turn])
+    db.session.commit()
+    assert turn.referral.ward_id == ward.id

@@ -340,7 +340,8 @@ def _sync_referrals(session: Session, flush_context, instances) -> None:
                     referral = Referral(
                         turn=turn,
                         conference=conference,
-                        ward_id=conference.ward_id,
+                        # A conference saved in the same flush has no ward_id yet: its ward.
+                        ward=conference.ward or session.get(Ward, conference.ward_id),
                         unit=_unit_of(session, turn),
                         due_date=turn.referral_due_date,
                     )

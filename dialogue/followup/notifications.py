@@ -7,6 +7,7 @@ resident who left an e-mail address with consent hears that the answer is publis
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -28,7 +29,7 @@ from dialogue.followup.models import (
     WrittenAnswer,
 )
 from dialogue.live.models import Turn
-from dialogue.mail.models import MailReason
+from dialogue.mail.models import MailReason, OutboxMessage
 from dialogue.mail.operations import queue_mail
 from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import Unit, Ward
@@ -39,13 +40,24 @@ DUE_SOON_DAYS = 3
 
 def absolute_url(endpoint: str, **values) -> str:
     """An address a mail can carry: on the public site when it is configured."""
+    if not has_request_context():
+        with urls_outside_requests():
+            return absolute_url(endpoint, **values)
     base = (current_app.config.get("DIALOGUE_PUBLIC_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@contextlib.contextmanager
+def urls_outside_requests():
+    """Let a worker or a command build addresses: a request to the public site, once."""
     if has_request_context():
-        path = url_for(endpoint, **values)
-        return (base + path) if base else url_for(endpoint, _external=True, **values)
-    # A worker or a command: no request to take the host from.
+        yield
+        return
+    base = (current_app.config.get("DIALOGUE_PUBLIC_URL") or "").strip().rstrip("/")
     with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
-        return url_for(endpoint, _external=True, **values)
+        yield
 
 
 def _item(referral: Referral, today: date) -> dict:
@@ -247,22 +259,39 @@ def queue_daily_digests(now: datetime | None = None) -> int:
         today = todays[referral.ward_id]
         if referral.due_date <= today + timedelta(days=DUE_SOON_DAYS):
             by_ward[referral.ward_id].append(referral)
+    # Those who already have today's digest (the job ran earlier this morning) are skipped
+    # before anything is composed for them.
+    sent = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.reason == MailReason.DUE_DIGEST,
+                OutboxMessage.created_dt >= now - timedelta(days=2),
+            )
+        )
+    )
     queued = 0
     wards_by_id = {ward.id: ward for ward in wards}
-    for ward_id, items in by_ward.items():
-        queued += _ward_digests(wards_by_id[ward_id], items, todays[ward_id])
+    with urls_outside_requests():
+        for ward_id, items in by_ward.items():
+            queued += _ward_digests(wards_by_id[ward_id], items, todays[ward_id], sent)
     return queued
 
 
-def _ward_digests(ward: Ward, referrals: list[Referral], today: date) -> int:
+def _digest_key(user: User, today: date) -> str:
+    return f"digest:{user.id}:{today.isoformat()}"
+
+
+def _ward_digests(ward: Ward, referrals: list[Referral], today: date, sent: set[str]) -> int:
     queued = 0
     units = {referral.unit for referral in referrals if referral.unit is not None}
     for user in _unit_users(sorted(units, key=lambda unit: unit.id)):
+        if _digest_key(user, today) in sent:
+            continue
         mine = [referral for referral in referrals if referral.unit in user.units]
         queued += _digest(ward, user, mine, today, is_chair=False)
     overdue = [referral for referral in referrals if referral.is_overdue(today)]
     for user in _approvers(ward.id):
-        if user.role is Role.CHAIR:
+        if user.role is Role.CHAIR and _digest_key(user, today) not in sent:
             queued += _digest(ward, user, overdue, today, is_chair=True)
     return queued
 
@@ -294,6 +323,6 @@ def _digest(ward: Ward, user: User, referrals: list[Referral], today: date, *, i
         },
         reason=MailReason.DUE_DIGEST,
         ward=ward,
-        dedupe_key=f"digest:{user.id}:{today.isoformat()}",
+        dedupe_key=_digest_key(user, today),
     )
     return 1 if message is not None else 0
