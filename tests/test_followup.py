@@ -584,3 +584,23 @@ def test_a_referral_is_made_for_a_conference_saved_in_the_same_flush(ward, setti
     db.session.add_all([conference, turn])
     db.session.commit()
     assert turn.referral.ward_id == ward.id
+
+
+def test_the_kept_lists_show_a_change_at_once(setting, client, login, app):
+    public = f"/p/{setting.ward.slug}/kien-nghi/"
+    setting.conference.status = ConferenceStatus.CLOSED
+    db.session.commit()
+    first = client.get(public).get_data(as_text=True)
+    assert client.get(public).get_data(as_text=True) == first
+    login(setting.responder)
+    assert "Còn" in client.get("/referrals/").get_data(as_text=True)
+    answer = _answer(setting)
+    operations.submit_answer(setting.referral, by=setting.responder, revision=answer.revision)
+    db.session.commit()
+    assert "Chờ duyệt" in client.get("/referrals/").get_data(as_text=True)
+    operations.publish_answer(setting.referral, by=setting.chair)
+    db.session.commit()
+    assert "Đã trả lời" in client.get("/referrals/").get_data(as_text=True)
+    client.post("/auth/logout")
+    page = client.get(public).get_data(as_text=True)
+    assert page != first and "Dự kiến cấp trong tháng 12." in page

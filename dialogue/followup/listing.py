@@ -14,9 +14,9 @@ from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.search import search_condition
 from dialogue.extensions import db
-from dialogue.followup.models import Referral, ReferralStatus, WrittenAnswer
+from dialogue.followup.models import Referral, ReferralRequest, ReferralStatus, WrittenAnswer
 from dialogue.live.models import Turn
-from dialogue.wards.models import Ward
+from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit, Ward
 
 # The status filter also offers "overdue", which is computed, not stored.
 OVERDUE = "overdue"
@@ -143,3 +143,38 @@ def status_counts(
         counts[OVERDUE] += late or 0
     counts["all"] = sum(counts[status.value] for status in ReferralStatus)
     return counts
+
+
+def followup_stamp(ward: Ward, today: date) -> tuple:
+    """What the lists of a ward's referrals show that can change, read in one statement.
+
+    The referrals (status, unit, due date), their answers and requests, the questions of their
+    turns, the names of the units, areas and groups, the conferences (title, date, whether
+    public), the ward itself — and today, which moves the days left and overdue on. A list
+    rendered for one stamp is the same list as long as the stamp is the same.
+    """
+    referral_ids = sa.select(Referral.id).where(Referral.ward_id == ward.id)
+
+    def latest(column, *conditions):
+        return sa.select(sa.func.max(column)).where(*conditions).scalar_subquery()
+
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(Referral.id))
+            .where(Referral.ward_id == ward.id)
+            .scalar_subquery(),
+            latest(Referral.updated_dt, Referral.ward_id == ward.id),
+            latest(WrittenAnswer.updated_dt, WrittenAnswer.referral_id.in_(referral_ids)),
+            latest(ReferralRequest.updated_dt, ReferralRequest.referral_id.in_(referral_ids)),
+            latest(
+                Turn.updated_dt,
+                Turn.id.in_(sa.select(Referral.turn_id).where(Referral.ward_id == ward.id)),
+            ),
+            latest(Conference.updated_dt, Conference.ward_id == ward.id),
+            latest(Unit.updated_dt, Unit.ward_id == ward.id),
+            latest(ProcedureArea.updated_dt, ProcedureArea.ward_id == ward.id),
+            latest(ResidentialGroup.updated_dt, ResidentialGroup.ward_id == ward.id),
+            latest(Ward.updated_dt, Ward.id == ward.id),
+        )
+    ).one()
+    return (*row, today)

@@ -12,13 +12,16 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import undefer
 
+from dialogue.archive import pagecache
 from dialogue.auth.access import role_required
 from dialogue.auth.models import Role, User
 from dialogue.conferences.models import Conference
 from dialogue.core.dates import vn_short_date
 from dialogue.core.forms import show_error
+from dialogue.core.locale import current_locale
 from dialogue.core.scoping import current_ward
 from dialogue.documents.downloads import content_disposition
 from dialogue.errors import DialogueError
@@ -36,6 +39,7 @@ from dialogue.followup.forms import (
     SubmitForm,
 )
 from dialogue.followup.listing import (
+    followup_stamp,
     referrals_query,
     status_counts,
     ward_today,
@@ -123,6 +127,25 @@ def queue():
     ward = current_ward()
     today = ward_today(ward)
     unit_ids = _own_units()
+    # The list is the same for everyone of the same units, language and filters: it is kept,
+    # and served again as long as nothing it shows has changed (the stamp, one query).
+    stamp = followup_stamp(ward, today)
+    key = (
+        "referral-queue",
+        ward.id,
+        tuple(unit_ids) if unit_ids is not None else None,
+        current_locale(),
+        tuple(sorted(request.args.items(multi=True))),
+    )
+    cache = pagecache.page_cache()
+    body = cache.get(key, stamp)
+    if body is None:
+        body = pagecache.RenderedPage(title="", body=Markup(_queue_body(ward, today, unit_ids)))
+        cache.put(key, stamp, body)
+    return render_template("followup/queue.html", body=body.body)
+
+
+def _queue_body(ward, today, unit_ids: list[int] | None) -> str:
     form = QueueFilterForm(
         request.args, conferences=_conference_choices(ward), units=_ward_units(ward)
     )
@@ -130,7 +153,7 @@ def queue():
     stmt = with_details(referrals_query(ward, filters, today=today, unit_ids=unit_ids))
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     return render_template(
-        "followup/queue.html",
+        "followup/_queue_body.html",
         form=form,
         filters=filters,
         page=page,

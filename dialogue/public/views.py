@@ -8,16 +8,19 @@ name and title under which they chair or report, never with a phone number or an
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, session, url_for
+from flask_login import current_user
 
+from dialogue.archive import pagecache
 from dialogue.auth.access import public
 from dialogue.conferences.calendar import CONTENT_TYPE, conference_ics
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import vn_date, vn_time
+from dialogue.core.locale import current_locale
 from dialogue.documents.downloads import content_disposition
 from dialogue.documents.pdf import render_pdf
 from dialogue.extensions import db, limiter
-from dialogue.followup.listing import STATUS_FILTERS, ward_today
+from dialogue.followup.listing import STATUS_FILTERS, followup_stamp, ward_today
 from dialogue.public import operations, referrals
 from dialogue.wards.models import Ward
 
@@ -144,6 +147,29 @@ def conference_calendar(ward_slug: str, conference_id: int):
 def referral_index(ward_slug: str):
     ward = _ward_or_404(ward_slug)
     today = ward_today(ward)
+    # A visitor without an account and without a message waiting sees what every such visitor
+    # sees at this address in their language: the page is kept, and served again as long as
+    # nothing it shows has changed (the stamp, one query).
+    shared = not current_user.is_authenticated and "_flashes" not in session
+    stamp = followup_stamp(ward, today)
+    key = (
+        "referrals",
+        ward.id,
+        current_locale(),
+        tuple(sorted(request.args.items(multi=True))),
+    )
+    cache = pagecache.page_cache()
+    if shared and (whole := cache.get(key, stamp)) is not None:
+        return Response(whole, mimetype="text/html")
+    html = _referral_index_page(ward, today)
+    if not shared:
+        return html
+    whole = html.encode()
+    cache.put(key, stamp, whole)
+    return Response(whole, mimetype="text/html")
+
+
+def _referral_index_page(ward: Ward, today) -> str:
     options = referrals.filter_options(ward)
     filters = referrals.filters_from(request.args, options)
     return render_template(
