@@ -14,9 +14,9 @@ from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.search import search_condition
 from dialogue.extensions import db
-from dialogue.followup.models import Referral, ReferralRequest, ReferralStatus, WrittenAnswer
+from dialogue.followup.models import Referral, ReferralStatus, WrittenAnswer
 from dialogue.live.models import Turn
-from dialogue.wards.models import ProcedureArea, ResidentialGroup, Unit, Ward
+from dialogue.wards.models import Ward
 
 # The status filter also offers "overdue", which is computed, not stored.
 OVERDUE = "overdue"
@@ -145,36 +145,33 @@ def status_counts(
     return counts
 
 
-def followup_stamp(ward: Ward, today: date) -> tuple:
+# Written out once: a statement built anew each time would cost more to prepare than to run.
+_STAMP = sa.text(
+    """
+    SELECT wards.id, wards.timezone, wards.updated_dt,
+        (SELECT count(id) FROM referrals WHERE ward_id = wards.id),
+        (SELECT max(updated_dt) FROM referrals WHERE ward_id = wards.id),
+        (SELECT max(updated_dt) FROM conferences WHERE ward_id = wards.id),
+        (SELECT max(updated_dt) FROM units WHERE ward_id = wards.id),
+        (SELECT max(updated_dt) FROM procedure_areas WHERE ward_id = wards.id),
+        (SELECT max(updated_dt) FROM residential_groups WHERE ward_id = wards.id)
+    FROM wards WHERE wards.is_active AND (wards.id = :ward_id OR wards.slug = :slug)
+    """
+)
+
+
+def followup_stamp(
+    *, ward_id: int | None = None, slug: str | None = None, now: datetime | None = None
+) -> tuple | None:
     """What the lists of a ward's referrals show that can change, read in one statement.
 
-    The referrals (status, unit, due date), their answers and requests, the questions of their
-    turns, the names of the units, areas and groups, the conferences (title, date, whether
-    public), the ward itself — and today, which moves the days left and overdue on. A list
-    rendered for one stamp is the same list as long as the stamp is the same.
+    The referrals (their ``updated_dt`` moves with their answers, requests and questions too),
+    the names of the units, areas and groups, the conferences (title, date, whether public),
+    the ward itself — and the ward's today, which moves the days left and overdue on. A list
+    rendered for one stamp is the same list as long as the stamp is the same. None when there
+    is no such active ward.
     """
-    referral_ids = sa.select(Referral.id).where(Referral.ward_id == ward.id)
-
-    def latest(column, *conditions):
-        return sa.select(sa.func.max(column)).where(*conditions).scalar_subquery()
-
-    row = db.session.execute(
-        sa.select(
-            sa.select(sa.func.count(Referral.id))
-            .where(Referral.ward_id == ward.id)
-            .scalar_subquery(),
-            latest(Referral.updated_dt, Referral.ward_id == ward.id),
-            latest(WrittenAnswer.updated_dt, WrittenAnswer.referral_id.in_(referral_ids)),
-            latest(ReferralRequest.updated_dt, ReferralRequest.referral_id.in_(referral_ids)),
-            latest(
-                Turn.updated_dt,
-                Turn.id.in_(sa.select(Referral.turn_id).where(Referral.ward_id == ward.id)),
-            ),
-            latest(Conference.updated_dt, Conference.ward_id == ward.id),
-            latest(Unit.updated_dt, Unit.ward_id == ward.id),
-            latest(ProcedureArea.updated_dt, ProcedureArea.ward_id == ward.id),
-            latest(ResidentialGroup.updated_dt, ResidentialGroup.ward_id == ward.id),
-            latest(Ward.updated_dt, Ward.id == ward.id),
-        )
-    ).one()
-    return (*row, today)
+    row = db.session.execute(_STAMP, {"ward_id": ward_id or -1, "slug": slug or ""}).first()
+    if row is None:
+        return None
+    return (*row, to_local(now or utcnow(), row.timezone).date())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, rela
 
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference
-from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
+from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column, utcnow
 from dialogue.core.search import SearchableMixin
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
@@ -65,6 +65,8 @@ class Referral(SearchableMixin, WardScopedMixin, TimestampMixin, db.Model):
 
     __tablename__ = "referrals"
     __audited__ = True
+    # The lists' stamp reads the latest change of a ward's referrals.
+    __table_args__ = (sa.Index("ix_referrals_ward_id_updated_dt", "ward_id", "updated_dt"),)
     # Found by the words of the question, of the unit's name and of the published answer.
     __searchable__ = ("searchable_question", "searchable_unit", "searchable_answer")
 
@@ -346,7 +348,11 @@ def _sync_referrals(session: Session, flush_context, instances) -> None:
                         due_date=turn.referral_due_date,
                     )
                     session.add(referral)
-                elif not referral.is_settled:
+                else:
+                    # The lists of referrals show the turn's question: they are kept until
+                    # a referral changes.
+                    referral.updated_dt = utcnow()
+                if not referral.is_settled:
                     referral.unit = _unit_of(session, turn)
                     referral.due_date = turn.referral_due_date
                 # This runs after the search listener: refresh the words here.

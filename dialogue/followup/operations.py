@@ -42,6 +42,11 @@ class AnswerConflict(DialogueError):
     """The answer was saved by someone else since the form was opened."""
 
 
+def _touch(referral: Referral) -> None:
+    """Mark the referral changed: the lists of referrals are kept until one of them changes."""
+    referral.updated_dt = utcnow()
+
+
 # --- Who may do what ------------------------------------------------------------------------
 
 
@@ -211,6 +216,7 @@ def save_answer(
     if referral.status is ReferralStatus.REFERRED:
         referral.status = ReferralStatus.IN_PROGRESS
     referral.is_settled = True
+    _touch(referral)
     db.session.flush()
     return answer
 
@@ -252,6 +258,7 @@ def submit_answer(referral: Referral, *, by: User, revision: int) -> WrittenAnsw
     answer.revision += 1
     if referral.status is not ReferralStatus.ANSWERED:
         referral.status = ReferralStatus.AWAITING_APPROVAL
+    _touch(referral)
     db.session.flush()
     _notify("answer_submitted", answer)
     return answer
@@ -269,6 +276,7 @@ def return_answer(referral: Referral, *, by: User, reason: str) -> WrittenAnswer
     answer.revision += 1
     if referral.status is not ReferralStatus.ANSWERED:
         referral.status = ReferralStatus.IN_PROGRESS
+    _touch(referral)
     db.session.flush()
     return answer
 
@@ -288,6 +296,7 @@ def publish_answer(referral: Referral, *, by: User) -> WrittenAnswer:
     referral.status = ReferralStatus.ANSWERED
     referral.is_settled = True
     referral.refresh_search_text()
+    _touch(referral)
     db.session.flush()
     _notify("answer_published", answer)
     return answer
@@ -322,6 +331,7 @@ def start_correction(referral: Referral, *, by: User, reason: str) -> WrittenAns
         answer.attachment_sha256 = published.attachment_sha256
         answer.attachment_size = published.attachment_size
         answer.attachment_pages = published.attachment_pages
+    _touch(referral)
     db.session.flush()
     return answer
 
@@ -388,6 +398,7 @@ def _request(referral: Referral, *, by: User, kind: RequestKind, reason: str, **
         **values,
     )
     db.session.add(request)
+    _touch(referral)
     db.session.flush()
     return request
 
@@ -415,6 +426,7 @@ def decide_request(
         else:
             referral.unit = request.to_unit
             referral.refresh_search_text()
+    _touch(referral)
     db.session.flush()
     _notify("request_decided", request)
     return request

@@ -17,7 +17,7 @@ from sqlalchemy.orm import undefer
 
 from dialogue.archive import pagecache
 from dialogue.auth.access import role_required
-from dialogue.auth.models import Role, User
+from dialogue.auth.models import Role, User, extra_unit_memberships
 from dialogue.conferences.models import Conference
 from dialogue.core.dates import vn_short_date
 from dialogue.core.forms import show_error
@@ -74,9 +74,16 @@ def _referral(referral_id: int) -> Referral:
 
 def _own_units() -> list[int] | None:
     """The units a responder's list is narrowed to; None for everyone else (the whole ward)."""
-    if current_user.role is Role.RESPONDER:
-        return [unit.id for unit in current_user.units]
-    return None
+    if current_user.role is not Role.RESPONDER:
+        return None
+    # Read as ids, without loading the units: the list itself may be kept already.
+    extra = db.session.scalars(
+        sa.select(extra_unit_memberships.c.unit_id).where(
+            extra_unit_memberships.c.user_id == current_user.id
+        )
+    )
+    own = [current_user.unit_id] if current_user.unit_id else []
+    return own + sorted(set(extra) - set(own))
 
 
 def _ward_units(ward) -> list[Unit]:
@@ -129,7 +136,7 @@ def queue():
     unit_ids = _own_units()
     # The list is the same for everyone of the same units, language and filters: it is kept,
     # and served again as long as nothing it shows has changed (the stamp, one query).
-    stamp = followup_stamp(ward, today)
+    stamp = followup_stamp(ward_id=ward.id)
     key = (
         "referral-queue",
         ward.id,
@@ -138,10 +145,12 @@ def queue():
         tuple(sorted(request.args.items(multi=True))),
     )
     cache = pagecache.page_cache()
-    body = cache.get(key, stamp)
+    # (No stamp for a ward an administrator works in after it was deactivated: not kept.)
+    body = cache.get(key, stamp) if stamp is not None else None
     if body is None:
         body = pagecache.RenderedPage(title="", body=Markup(_queue_body(ward, today, unit_ids)))
-        cache.put(key, stamp, body)
+        if stamp is not None:
+            cache.put(key, stamp, body)
     return render_template("followup/queue.html", body=body.body)
 
 

@@ -145,23 +145,24 @@ def conference_calendar(ward_slug: str, conference_id: int):
 @bp.route("/<ward_slug>/kien-nghi/")
 @public
 def referral_index(ward_slug: str):
-    ward = _ward_or_404(ward_slug)
-    today = ward_today(ward)
+    stamp = followup_stamp(slug=ward_slug)
+    if stamp is None:
+        abort(404)
     # A visitor without an account and without a message waiting sees what every such visitor
     # sees at this address in their language: the page is kept, and served again as long as
     # nothing it shows has changed (the stamp, one query).
     shared = not current_user.is_authenticated and "_flashes" not in session
-    stamp = followup_stamp(ward, today)
     key = (
         "referrals",
-        ward.id,
+        ward_slug,
         current_locale(),
         tuple(sorted(request.args.items(multi=True))),
     )
     cache = pagecache.page_cache()
     if shared and (whole := cache.get(key, stamp)) is not None:
         return Response(whole, mimetype="text/html")
-    html = _referral_index_page(ward, today)
+    ward = _ward_or_404(ward_slug)
+    html = _referral_index_page(ward, ward_today(ward))
     if not shared:
         return html
     whole = html.encode()

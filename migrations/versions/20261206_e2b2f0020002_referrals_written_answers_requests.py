@@ -84,6 +84,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_referrals_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_ward_id'), ['ward_id'], unique=False)
+        batch_op.create_index('ix_referrals_ward_id_updated_dt', ['ward_id', 'updated_dt'], unique=False)
 
     op.create_table(
         'written_answers',
@@ -191,6 +192,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_written_answers_referral_id'))
     op.drop_table('written_answers')
     with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index('ix_referrals_ward_id_updated_dt')
         batch_op.drop_index(batch_op.f('ix_referrals_ward_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_unit_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_status'))
