@@ -604,3 +604,12 @@ def test_the_kept_lists_show_a_change_at_once(setting, client, login, app):
     client.post("/auth/logout")
     page = client.get(public).get_data(as_text=True)
     assert page != first and "Dự kiến cấp trong tháng 12." in page
+
+
+def test_a_kept_list_loses_a_referral_taken_back(setting, client):
+    public = f"/p/{setting.ward.slug}/kien-nghi/"
+    assert "quyền sử dụng đất tổ 7" in client.get(public).get_data(as_text=True)
+    setting.turn.outcome = TurnOutcome.ANSWERED
+    setting.turn.answer = "Đã trả lời tại hội nghị."
+    db.session.commit()
+    assert "quyền sử dụng đất tổ 7" not in client.get(public).get_data(as_text=True)

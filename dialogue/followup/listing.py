@@ -146,18 +146,19 @@ def status_counts(
 
 
 # Written out once: a statement built anew each time would cost more to prepare than to run.
-_STAMP = sa.text(
-    """
+# A referral removed (its turn no longer referred) marks its conference changed, so the newest
+# change of the ward's referrals and conferences covers additions, changes and removals.
+_STAMP = """
     SELECT wards.id, wards.timezone, wards.updated_dt,
-        (SELECT count(id) FROM referrals WHERE ward_id = wards.id),
         (SELECT max(updated_dt) FROM referrals WHERE ward_id = wards.id),
         (SELECT max(updated_dt) FROM conferences WHERE ward_id = wards.id),
         (SELECT max(updated_dt) FROM units WHERE ward_id = wards.id),
         (SELECT max(updated_dt) FROM procedure_areas WHERE ward_id = wards.id),
         (SELECT max(updated_dt) FROM residential_groups WHERE ward_id = wards.id)
-    FROM wards WHERE wards.is_active AND (wards.id = :ward_id OR wards.slug = :slug)
-    """
-)
+    FROM wards WHERE wards.is_active AND {match}
+"""
+_STAMP_BY_ID = sa.text(_STAMP.format(match="wards.id = :ward"))
+_STAMP_BY_SLUG = sa.text(_STAMP.format(match="wards.slug = :ward"))
 
 
 def followup_stamp(
@@ -171,7 +172,8 @@ def followup_stamp(
     rendered for one stamp is the same list as long as the stamp is the same. None when there
     is no such active ward.
     """
-    row = db.session.execute(_STAMP, {"ward_id": ward_id or -1, "slug": slug or ""}).first()
+    statement, ward = (_STAMP_BY_ID, ward_id) if ward_id is not None else (_STAMP_BY_SLUG, slug)
+    row = db.session.execute(statement, {"ward": ward}).first()
     if row is None:
         return None
     return (*row, to_local(now or utcnow(), row.timezone).date())

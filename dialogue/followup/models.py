@@ -360,6 +360,10 @@ def _sync_referrals(session: Session, flush_context, instances) -> None:
             elif referral is not None and not referral.is_settled:
                 turn.referral = None
                 session.delete(referral)
+                # The lists of referrals are kept until a referral or a conference changes.
+                (
+                    turn.conference or session.get(Conference, turn.conference_id)
+                ).updated_dt = utcnow()
 
 
 # --- A published answer never changes -------------------------------------------------------
