@@ -27,14 +27,20 @@ import multiprocessing
 import os
 import random
 import secrets
-import statistics
 import tempfile
 import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import Session, app_environment, gunicorn, report, summary, worker_rss_mb
+from bench.harness import (
+    Session,
+    app_environment,
+    gunicorn,
+    rate_rows,
+    report,
+    worker_rss_mb,
+)
 
 CONFERENCES = 40
 REFERRALS = 2_000
@@ -375,16 +381,7 @@ def run_serving(rounds: int, database_url: str, clients: int, folder: Path) -> d
             rates[kind] += len(values) / sum(values)
         failures.extend(result["failures"])
         sizes = result["sizes"]
-    rows = []
-    for kind in KINDS:
-        row = summary(kind, timings[kind])
-        row["mean_ms"] = round(statistics.fmean(timings[kind]) * 1000, 2)
-        row["rps"] = round(rates[kind], 1)
-        row["bytes"] = sizes.get(kind)
-        rows.append(row)
-    by_name = {row["name"]: row for row in rows}
-    for name, bare in COMPARED.items():
-        by_name[name]["ratio_to_bare"] = round(by_name[name]["rps"] / by_name[bare]["rps"], 3)
+    rows = rate_rows(KINDS, timings, rates, COMPARED, sizes)
     return {
         "rows": rows,
         "failures": failures[:5],

@@ -193,6 +193,24 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+def rate_rows(
+    kinds, timings: dict, rates: dict, compared: dict, sizes: dict | None = None
+) -> list[dict]:
+    """One summary row a kind, with its rate, and the ratio of each compared kind to its bare."""
+    rows = []
+    for kind in kinds:
+        row = summary(kind, timings[kind])
+        row["mean_ms"] = round(statistics.fmean(timings[kind]) * 1000, 2)
+        row["rps"] = round(rates[kind], 1)
+        if sizes is not None:
+            row["bytes"] = sizes.get(kind)
+        rows.append(row)
+    by_name = {row["name"]: row for row in rows}
+    for name, bare in compared.items():
+        by_name[name]["ratio_to_bare"] = round(by_name[name]["rps"] / by_name[bare]["rps"], 3)
+    return rows
+
+
 def summary(name: str, seconds: list[float]) -> dict:
     ms = [s * 1000 for s in seconds]
     return {

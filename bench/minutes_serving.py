@@ -23,12 +23,18 @@ import hashlib
 import multiprocessing
 import os
 import secrets
-import statistics
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import Session, app_environment, gunicorn, report, summary, worker_rss_mb
+from bench.harness import (
+    Session,
+    app_environment,
+    gunicorn,
+    rate_rows,
+    report,
+    worker_rss_mb,
+)
 
 TURNS = 100
 TARGET_RATIO = 0.5
@@ -284,15 +290,7 @@ def run(rounds: int, database_url: str, clients: int, folder: Path) -> dict:
             # This client's rate for this kind: one request at a time, back to back.
             rates[kind] += len(values) / sum(values)
         failures.extend(result["failures"])
-    rows = []
-    for kind in KINDS:
-        row = summary(kind, timings[kind])
-        row["mean_ms"] = round(statistics.fmean(timings[kind]) * 1000, 2)
-        row["rps"] = round(rates[kind], 1)
-        rows.append(row)
-    by_name = {row["name"]: row for row in rows}
-    for name, bare in COMPARED.items():
-        by_name[name]["ratio_to_bare"] = round(by_name[name]["rps"] / by_name[bare]["rps"], 3)
+    rows = rate_rows(KINDS, timings, rates, COMPARED)
     return {
         "rows": rows,
         "failures": failures[:5],
