@@ -168,7 +168,7 @@ def _read_once(statement, params: dict):
     would cost it two more round trips to the server.
     """
     # (A request that has read already, a signed-in one, asks within its own transaction.)
-    if db.engine.dialect.name == "postgresql" and not db.session.in_transaction():
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.execute(statement, params).first()
     return db.session.execute(statement, params).first()
