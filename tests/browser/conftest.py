@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 import time
+import warnings
 
 import pytest
 from werkzeug.serving import make_server
@@ -40,7 +41,12 @@ def live_server(app):
         # a collection then finalises what the test's requests left behind (a stream the browser
         # dropped) while the pool can still take their connections back.
         db.session.remove()
-        gc.collect()
+        with warnings.catch_warnings():
+            # A static file the development server was sending when the browser dropped the
+            # request (a page left for the next one) is closed by the collector, not by
+            # werkzeug: that is the test server's way, not the application's.
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
         deadline = time.monotonic() + REQUESTS_DRAIN_SECONDS
         while db.engine.pool.checkedout() and time.monotonic() < deadline:
             time.sleep(0.05)
