@@ -26,6 +26,7 @@ from dialogue.followup.models import (
     RequestStatus,
     Timeliness,
     WrittenAnswer,
+    judged,
 )
 
 # The conferences that took place: a draft, an announced one never started and a cancelled one
@@ -178,10 +179,8 @@ def _answer_at(referral: Referral, as_of: date, tz: str) -> WrittenAnswer | None
     """The newest answer published by ``as_of``: the letter residents had at that date."""
     published = [
         answer
-        for answer in referral.answers
-        if answer.is_published
-        and answer.published_dt is not None
-        and to_local(answer.published_dt, tz).date() <= as_of
+        for answer in referral.published_answers
+        if answer.published_dt is not None and to_local(answer.published_dt, tz).date() <= as_of
     ]
     return published[-1] if published else None
 
@@ -205,14 +204,10 @@ def judge(
     """What had become of ``referral`` at ``as_of``: an answer published later does not count."""
     due = _due_date_at(referral, as_of, tz)
     answered_on = referral.answered_on
-    if answered_on is not None and answered_on <= as_of:
-        outcome = Timeliness.ON_TIME if answered_on <= due else Timeliness.LATE
-        days_late = max(0, (answered_on - due).days)
-        answer = _answer_at(referral, as_of, tz)
-    else:
-        answered_on, answer = None, None
-        outcome = Timeliness.OVERDUE if as_of > due else Timeliness.OPEN
-        days_late = max(0, (as_of - due).days)
+    if answered_on is not None and answered_on > as_of:
+        answered_on = None
+    outcome, days_late = judged(due, answered_on, as_of)
+    answer = _answer_at(referral, as_of, tz) if answered_on is not None else None
     return CarriedReferral(
         referral_id=referral.id,
         conference_id=referral.conference_id,

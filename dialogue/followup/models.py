@@ -55,6 +55,19 @@ class Timeliness(TitledEnum):
         }[self]
 
 
+def judged(due_date: date, answered_on: date | None, today: date) -> tuple[Timeliness, int]:
+    """Where an answer stands against its due date on ``today``, and the days past it.
+
+    Answered: on time or late by the days from the due date to the answer. Not answered:
+    open, or overdue by the days from the due date to ``today``.
+    """
+    if answered_on is not None:
+        outcome = Timeliness.ON_TIME if answered_on <= due_date else Timeliness.LATE
+        return outcome, max(0, (answered_on - due_date).days)
+    outcome = Timeliness.OVERDUE if today > due_date else Timeliness.OPEN
+    return outcome, max(0, (today - due_date).days)
+
+
 class Referral(SearchableMixin, WardScopedMixin, TimestampMixin, db.Model):
     """A question the conference referred to a unit for a written answer, followed to the end.
 
@@ -113,9 +126,14 @@ class Referral(SearchableMixin, WardScopedMixin, TimestampMixin, db.Model):
         return published.body if published is not None else ""
 
     @property
+    def published_answers(self) -> list[WrittenAnswer]:
+        """Every published version of the answer, the first first."""
+        return [each for each in self.answers if each.is_published]
+
+    @property
     def published_answer(self) -> WrittenAnswer | None:
         """The newest published version of the answer, the one residents read."""
-        published = [each for each in self.answers if each.is_published]
+        published = self.published_answers
         return published[-1] if published else None
 
     @property
@@ -131,17 +149,14 @@ class Referral(SearchableMixin, WardScopedMixin, TimestampMixin, db.Model):
         return pending[0] if pending else None
 
     def timeliness(self, today: date) -> Timeliness:
-        if self.answered_on is not None:
-            return Timeliness.ON_TIME if self.answered_on <= self.due_date else Timeliness.LATE
-        return Timeliness.OVERDUE if today > self.due_date else Timeliness.OPEN
+        return judged(self.due_date, self.answered_on, today)[0]
 
     def is_overdue(self, today: date) -> bool:
-        return self.answered_on is None and today > self.due_date
+        return self.timeliness(today) is Timeliness.OVERDUE
 
     def days_overdue(self, today: date) -> int:
         """Days past the due date: until today while open, until the answer once published."""
-        end = self.answered_on or today
-        return max(0, (end - self.due_date).days)
+        return judged(self.due_date, self.answered_on, today)[1]
 
     def days_left(self, today: date) -> int:
         return (self.due_date - today).days
@@ -317,6 +332,10 @@ def _wants_referral(turn: Turn) -> bool:
     return turn.outcome is TurnOutcome.REFERRED and turn.withdrawn_dt is None
 
 
+def _conference_of(session: Session, turn: Turn) -> Conference:
+    return turn.conference or session.get(Conference, turn.conference_id)
+
+
 def _unit_of(session: Session, turn: Turn) -> Unit | None:
     if turn.referral_unit is not None:
         return turn.referral_unit
@@ -337,15 +356,13 @@ def _sync_referrals(session: Session, flush_context, instances) -> None:
         for turn in turns:
             referral = turn.referral
             if _wants_referral(turn):
-                conference = turn.conference or session.get(Conference, turn.conference_id)
                 if referral is None:
+                    conference = _conference_of(session, turn)
                     referral = Referral(
                         turn=turn,
                         conference=conference,
                         # A conference saved in the same flush has no ward_id yet: its ward.
                         ward=conference.ward or session.get(Ward, conference.ward_id),
-                        unit=_unit_of(session, turn),
-                        due_date=turn.referral_due_date,
                     )
                     session.add(referral)
                 else:
@@ -361,9 +378,7 @@ def _sync_referrals(session: Session, flush_context, instances) -> None:
                 turn.referral = None
                 session.delete(referral)
                 # The lists of referrals are kept until a referral or a conference changes.
-                (
-                    turn.conference or session.get(Conference, turn.conference_id)
-                ).updated_dt = utcnow()
+                _conference_of(session, turn).updated_dt = utcnow()
 
 
 # --- A published answer never changes -------------------------------------------------------

@@ -97,6 +97,16 @@ class Attachment:
     sha256: str
     pages: int
 
+    @classmethod
+    def of(cls, answer: WrittenAnswer) -> Attachment:
+        """The letter an earlier version carries, kept by the next one."""
+        return cls(
+            filename=answer.attachment_filename,
+            data=answer.attachment_pdf,
+            sha256=answer.attachment_sha256,
+            pages=answer.attachment_pages,
+        )
+
 
 def check_attachment(filename: str, data: bytes) -> Attachment:
     """Accept a readable, unencrypted PDF of a sensible size, or say what is wrong with it."""
@@ -167,6 +177,8 @@ def working_answer(referral: Referral, *, by: User) -> WrittenAnswer:
         answer.body = published.body
         answer.letter_number = published.letter_number
         answer.letter_date = published.letter_date
+        if published.has_attachment:
+            _attach(answer, Attachment.of(published))
     db.session.add(answer)
     return answer
 
@@ -324,13 +336,6 @@ def start_correction(referral: Referral, *, by: User, reason: str) -> WrittenAns
         raise ValidationFailed(_("Say why the published answer must be corrected."), field="reason")
     answer = working_answer(referral, by=by)
     answer.correction_reason = reason
-    published = referral.published_answer
-    if published.has_attachment:
-        answer.attachment_filename = published.attachment_filename
-        answer.attachment_pdf = published.attachment_pdf
-        answer.attachment_sha256 = published.attachment_sha256
-        answer.attachment_size = published.attachment_size
-        answer.attachment_pages = published.attachment_pages
     _touch(referral)
     db.session.flush()
     return answer

@@ -72,24 +72,18 @@ def _referral(referral_id: int) -> Referral:
     return referral
 
 
-def _own_units() -> list[int] | None:
+def _unit_ids(user: User) -> list[int] | None:
     """The units a responder's list is narrowed to; None for everyone else (the whole ward)."""
-    if current_user.role is not Role.RESPONDER:
+    if user.role is not Role.RESPONDER:
         return None
     # Read as ids, without loading the units: the list itself may be kept already.
     extra = db.session.scalars(
         sa.select(extra_unit_memberships.c.unit_id).where(
-            extra_unit_memberships.c.user_id == current_user.id
+            extra_unit_memberships.c.user_id == user.id
         )
     )
-    own = [current_user.unit_id] if current_user.unit_id else []
+    own = [user.unit_id] if user.unit_id else []
     return own + sorted(set(extra) - set(own))
-
-
-def _ward_units(ward) -> list[Unit]:
-    return db.session.scalars(
-        sa.select(Unit).where(Unit.ward_id == ward.id).order_by(Unit.name)
-    ).all()
 
 
 def _conference_choices(ward) -> list[tuple[Conference, str]]:
@@ -111,7 +105,7 @@ def referral_counts(user: User) -> dict[str, int] | None:
     ward = current_ward()
     if ward is None or not user.has_role(*STAFF_ROLES):
         return None
-    unit_ids = [unit.id for unit in user.units] if user.role is Role.RESPONDER else None
+    unit_ids = _unit_ids(user)
     counts = status_counts(ward, today=ward_today(ward), unit_ids=unit_ids)
     if user.can_approve_answers:
         counts["requests"] = db.session.scalar(
@@ -133,7 +127,7 @@ bp.add_app_template_global(referral_counts, "referral_counts")
 def queue():
     ward = current_ward()
     today = ward_today(ward)
-    unit_ids = _own_units()
+    unit_ids = _unit_ids(current_user)
     # The list is the same for everyone of the same units, language and filters: it is kept,
     # and served again as long as nothing it shows has changed (the stamp, one query).
     stamp = followup_stamp(ward_id=ward.id)
@@ -155,9 +149,7 @@ def queue():
 
 
 def _queue_body(ward, today, unit_ids: list[int] | None) -> str:
-    form = QueueFilterForm(
-        request.args, conferences=_conference_choices(ward), units=_ward_units(ward)
-    )
+    form = QueueFilterForm(request.args, conferences=_conference_choices(ward), units=ward.units)
     filters = form.to_filters()
     stmt = with_details(referrals_query(ward, filters, today=today, unit_ids=unit_ids))
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
@@ -202,9 +194,7 @@ def _detail_page(referral: Referral, *, status: int = 200, **forms):
                 formdata=None,
                 prefix="handover",
                 units=[
-                    unit
-                    for unit in _ward_units(referral.ward)
-                    if unit.is_active and unit != referral.unit
+                    unit for unit in referral.ward.units if unit.is_active and unit != referral.unit
                 ],
             ),
         )
@@ -223,7 +213,7 @@ def _detail_page(referral: Referral, *, status: int = 200, **forms):
             turn=referral.turn,
             today=ward_today(referral.ward),
             working=working,
-            published=[answer for answer in referral.answers if answer.is_published],
+            published=referral.published_answers,
             can_answer=can_answer,
             can_review=can_review,
             submit_form=submit_form,
@@ -393,9 +383,7 @@ def request_handover(referral_id: int):
     referral = _referral(referral_id)
     if not operations.can_answer(current_user, referral):
         abort(404)
-    units = [
-        unit for unit in _ward_units(referral.ward) if unit.is_active and unit != referral.unit
-    ]
+    units = [unit for unit in referral.ward.units if unit.is_active and unit != referral.unit]
     form = HandoverForm(units=units, prefix="handover")
     if not form.validate_on_submit():
         return _detail_page(referral, status=400, handover_form=form)

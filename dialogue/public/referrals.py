@@ -133,7 +133,7 @@ class PublicReferral:
     @property
     def published(self) -> list[WrittenAnswer]:
         """Every published version of the answer, the newest first; nothing else, ever."""
-        return [a for a in reversed(self.referral.answers) if a.status is AnswerStatus.PUBLISHED]
+        return list(reversed(self.referral.published_answers))
 
     @property
     def answer(self) -> WrittenAnswer | None:
