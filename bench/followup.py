@@ -23,7 +23,6 @@ On PostgreSQL the benchmark works in a database of its own, made beside the one 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import random
 import secrets
@@ -36,10 +35,9 @@ from pathlib import Path
 from bench.harness import (
     Session,
     app_environment,
-    gunicorn,
     rate_rows,
     report,
-    worker_rss_mb,
+    run_clients,
 )
 
 CONFERENCES = 40
@@ -366,22 +364,11 @@ def run_serving(rounds: int, database_url: str, clients: int, folder: Path) -> d
         "queue": "/referrals/",
         "queue filtered": f"/referrals/?status={QUEUE_STATUS}",
     }
-    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    rates: dict[str, float] = dict.fromkeys(KINDS, 0.0)
-    failures: list[str] = []
-    sizes: dict[str, list[int]] = {}
-    with gunicorn(_environment(database_url, jobs_file)) as (port, master):
-        with multiprocessing.get_context("spawn").Pool(clients) as pool:
-            results = pool.starmap(client, [(port, paths, rounds)] * clients)
-        memory = [round(mb, 1) for mb in worker_rss_mb(master)]
-    for result in results:
-        for kind, values in result["timings"].items():
-            timings[kind].extend(values)
-            # This client's rate for this kind: one request at a time, back to back.
-            rates[kind] += len(values) / sum(values)
-        failures.extend(result["failures"])
-        sizes = result["sizes"]
-    rows = rate_rows(KINDS, timings, rates, COMPARED, sizes)
+    runs = run_clients(
+        _environment(database_url, jobs_file), client, (paths, rounds), clients, KINDS
+    )
+    failures, memory = runs.failures, runs.worker_rss_mb
+    rows = rate_rows(KINDS, runs.timings, runs.rates, COMPARED, runs.results[-1]["sizes"])
     return {
         "rows": rows,
         "failures": failures[:5],

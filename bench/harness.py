@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -191,6 +192,39 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+@dataclass
+class ClientRuns:
+    """What the client processes measured against one gunicorn, gathered."""
+
+    timings: dict[str, list[float]]
+    # Requests per second of each kind: each client's back-to-back rate, summed.
+    rates: dict[str, float]
+    failures: list[str]
+    worker_rss_mb: list[float]
+    results: list[dict]
+
+
+def run_clients(env: dict, client, args: tuple, clients: int, kinds) -> ClientRuns:
+    """Serve under ``env`` and run ``clients`` processes of ``client(port, *args)`` at once.
+
+    Each client returns ``{"timings": {kind: [seconds…]}, "failures": […]}`` and may add more.
+    """
+    timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+    rates: dict[str, float] = dict.fromkeys(kinds, 0.0)
+    failures: list[str] = []
+    with gunicorn(env) as (port, master):
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
+            results = pool.starmap(client, [(port, *args)] * clients)
+        memory = [round(mb, 1) for mb in worker_rss_mb(master)]
+    for result in results:
+        for kind, values in result["timings"].items():
+            timings[kind].extend(values)
+            # This client's rate for this kind: one request at a time, back to back.
+            rates[kind] += len(values) / sum(values)
+        failures.extend(result["failures"])
+    return ClientRuns(timings, rates, failures, memory, results)
 
 
 def rate_rows(

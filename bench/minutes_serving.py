@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import multiprocessing
 import os
 import secrets
 import tempfile
@@ -30,10 +29,9 @@ from pathlib import Path
 from bench.harness import (
     Session,
     app_environment,
-    gunicorn,
     rate_rows,
     report,
-    worker_rss_mb,
+    run_clients,
 )
 
 TURNS = 100
@@ -277,20 +275,9 @@ def run(rounds: int, database_url: str, clients: int, folder: Path) -> dict:
         "DIALOGUE_BENCH_PDF_FILE": paths["pdf_file"],
         "DIALOGUE_BENCH_HTML_FILE": paths["html_file"],
     }
-    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    rates: dict[str, float] = dict.fromkeys(KINDS, 0.0)
-    failures: list[str] = []
-    with gunicorn(env) as (port, master):
-        with multiprocessing.get_context("spawn").Pool(clients) as pool:
-            results = pool.starmap(client, [(port, paths, rounds)] * clients)
-        memory = [round(mb, 1) for mb in worker_rss_mb(master)]
-    for result in results:
-        for kind, values in result["timings"].items():
-            timings[kind].extend(values)
-            # This client's rate for this kind: one request at a time, back to back.
-            rates[kind] += len(values) / sum(values)
-        failures.extend(result["failures"])
-    rows = rate_rows(KINDS, timings, rates, COMPARED)
+    runs = run_clients(env, client, (paths, rounds), clients, KINDS)
+    failures, memory = runs.failures, runs.worker_rss_mb
+    rows = rate_rows(KINDS, runs.timings, runs.rates, COMPARED)
     return {
         "rows": rows,
         "failures": failures[:5],
