@@ -29,6 +29,7 @@ from dialogue.archive import operations, pagecache
 from dialogue.auth.access import public
 from dialogue.conferences.models import Conference
 from dialogue.core.locale import current_locale
+from dialogue.documents.downloads import as_immutable
 from dialogue.documents.models import DocumentType
 from dialogue.followup.listing import ward_today
 from dialogue.photos.views import serve_photo
@@ -38,8 +39,6 @@ from dialogue.public.views import _ward_or_404
 bp = Blueprint("archive", __name__)
 bp.record_once(lambda state: pagecache.init_app(state.app))
 
-# A published version never changes: its bytes may be kept for a year and never revalidated.
-PDF_CACHE_SECONDS = 365 * 24 * 3600
 # A photo's bytes never change (a caption may, on the page): a day, then a 304 by ETag.
 PHOTO_CACHE_CONTROL = "public, max-age=86400"
 # The years the list may be filtered by; any other is ignored.
@@ -168,10 +167,7 @@ def document_pdf(ward_slug: str, code: str):
 
 
 def _pdf_headers(response: Response, file: operations.PdfFile) -> Response:
-    response.set_etag(file.sha256)
-    response.cache_control.public = True
-    response.cache_control.max_age = PDF_CACHE_SECONDS
-    response.cache_control.immutable = True
+    as_immutable(response, file.sha256)
     response.headers["Content-Disposition"] = f'inline; filename="{file.filename}"'
     return response
 

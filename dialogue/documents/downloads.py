@@ -1,4 +1,4 @@
-"""File names and the Content-Disposition header of a download, for every format."""
+"""File names, the Content-Disposition header and the caching of a download, for every format."""
 
 from __future__ import annotations
 
@@ -23,3 +23,16 @@ def content_disposition(filename: str) -> str:
     stem, _dot, extension = filename.rpartition(".")
     ascii_name = f"{_slug(stem)}.{_slug(extension)}"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+# Content named by its own hash never changes: kept a year, never asked about again.
+IMMUTABLE_SECONDS = 365 * 24 * 3600
+
+
+def as_immutable(response, sha256: str):
+    """Mark ``response`` as the content with ``sha256``: its ETag, cacheable by anyone for good."""
+    response.set_etag(sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_SECONDS
+    response.cache_control.immutable = True
+    return response

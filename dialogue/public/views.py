@@ -17,7 +17,7 @@ from dialogue.conferences.calendar import CONTENT_TYPE, conference_ics
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import vn_date, vn_time
 from dialogue.core.locale import current_locale
-from dialogue.documents.downloads import content_disposition
+from dialogue.documents.downloads import as_immutable, content_disposition
 from dialogue.documents.pdf import render_pdf
 from dialogue.extensions import db, limiter
 from dialogue.followup.listing import STATUS_FILTERS, followup_stamp, ward_today
@@ -28,8 +28,6 @@ bp = Blueprint("public", __name__, url_prefix="/p")
 
 # Rendering a PDF costs far more than a page, and anyone may ask: keep one address from hogging it.
 PDF_RATE_LIMIT = "20 per minute"
-# A published answer never changes, nor its signed letter: kept for a year, never revalidated.
-ATTACHMENT_CACHE_SECONDS = 365 * 24 * 3600
 
 
 def _ward_or_404(ward_slug: str) -> Ward:
@@ -216,9 +214,6 @@ def referral_attachment(ward_slug: str, referral_id: int, version: int):
 
 
 def _attachment_headers(response: Response, file: referrals.AttachmentFile) -> Response:
-    response.set_etag(file.sha256)
-    response.cache_control.public = True
-    response.cache_control.max_age = ATTACHMENT_CACHE_SECONDS
-    response.cache_control.immutable = True
+    as_immutable(response, file.sha256)
     response.headers["Content-Disposition"] = content_disposition(file.filename)
     return response
