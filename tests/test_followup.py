@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -27,6 +28,7 @@ from dialogue.followup.models import (
 from dialogue.followup.operations import AnswerConflict, AnswerData
 from dialogue.live.models import Turn, TurnOutcome
 from dialogue.wards.models import ResidentialGroup, Unit
+from tests.conftest import PASSWORD
 
 
 def pdf_bytes(pages: int = 1, password: str | None = None) -> bytes:
@@ -360,6 +362,33 @@ def test_the_responder_sees_only_their_units_queue(setting, client, login):
         f"/referrals/{setting.referral.id}/answer", data={"body": "x", "save": "1"}
     )
     assert response.status_code == 404
+
+
+def test_the_kept_queue_is_each_account_s_own_with_each_session_s_token(setting, app, login):
+    def token(page: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    first = app.test_client()
+    pages = []
+    for client in (first, app.test_client()):
+        client.post(
+            "/auth/login", data={"username": setting.responder.username, "password": PASSWORD}
+        )
+        client.get("/referrals/")  # the sign-in's welcome is shown once, then the page is kept
+        pages.append(client.get("/referrals/").get_data(as_text=True))
+        assert client.get("/referrals/").get_data(as_text=True) == pages[-1]
+    assert token(pages[0]) != token(pages[1])
+    assert pages[0].replace(token(pages[0]), "") == pages[1].replace(token(pages[1]), "")
+    # The token put back is the session's own: signing out with it works.
+    assert first.post("/auth/logout", data={"csrf_token": token(pages[0])}).status_code == 302
+    other = app.test_client()
+    other.post(
+        "/auth/login", data={"username": setting.other_responder.username, "password": PASSWORD}
+    )
+    other.get("/referrals/")
+    page = other.get("/referrals/").get_data(as_text=True)
+    assert setting.other_responder.display_name in page
+    assert "tiến độ cấp giấy chứng nhận" not in page
 
 
 def test_another_ward_s_referral_is_not_found(setting, client, login, make_user, other_ward):

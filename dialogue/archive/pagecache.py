@@ -121,3 +121,44 @@ def page_cache() -> PageCache:
 
 def pdf_cache() -> PdfCache:
     return current_app.extensions[PDF_EXTENSION_KEY]
+
+
+# -- a signed-in user's own pages ----------------------------------------------------------------
+
+# Stands for the session's form token in a kept page of a signed-in user: the page is kept for
+# that account alone, and each of the account's sessions gets its own token put back.
+_TOKEN_SLOT = b"\x00session-token\x00"
+
+
+def _own_page_key(key: tuple) -> tuple | None:
+    from flask import session
+    from flask_login import current_user
+
+    if session.get("_flashes"):
+        # A message waits to be shown once: this response is not the kept page.
+        return None
+    return ("own", current_user.id, current_user.role, current_user.display_name, *key)
+
+
+def kept_own_page(key: tuple, stamp: tuple | None) -> bytes | None:
+    """The signed-in user's page kept under ``key`` for ``stamp``, with this session's token."""
+    from flask_wtf.csrf import generate_csrf
+
+    own_key = _own_page_key(key)
+    if own_key is None or stamp is None:
+        return None
+    page = page_cache().get(own_key, stamp)
+    if page is None:
+        return None
+    return page.replace(_TOKEN_SLOT, generate_csrf().encode())
+
+
+def keep_own_page(key: tuple, stamp: tuple | None, html: str) -> bytes:
+    """Keep the signed-in user's page ``html`` under ``key`` for ``stamp``; return its bytes."""
+    from flask_wtf.csrf import generate_csrf
+
+    page = html.encode()
+    own_key = _own_page_key(key)
+    if own_key is not None and stamp is not None:
+        page_cache().put(own_key, stamp, page.replace(generate_csrf().encode(), _TOKEN_SLOT))
+    return page

@@ -9,7 +9,17 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -138,6 +148,9 @@ def queue():
         current_locale(),
         tuple(sorted(request.args.items(multi=True))),
     )
+    # The whole page is kept for each account too (its menu and name), its token put back.
+    if (page := pagecache.kept_own_page(key, stamp)) is not None:
+        return Response(page, mimetype="text/html")
     cache = pagecache.page_cache()
     # (No stamp for a ward an administrator works in after it was deactivated: not kept.)
     body = cache.get(key, stamp) if stamp is not None else None
@@ -145,7 +158,8 @@ def queue():
         body = pagecache.RenderedPage(title="", body=Markup(_queue_body(ward, today, unit_ids)))
         if stamp is not None:
             cache.put(key, stamp, body)
-    return render_template("followup/queue.html", body=body.body)
+    html = render_template("followup/queue.html", body=body.body)
+    return Response(pagecache.keep_own_page(key, stamp, html), mimetype="text/html")
 
 
 def _queue_body(ward, today, unit_ids: list[int] | None) -> str:

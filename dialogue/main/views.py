@@ -19,7 +19,7 @@ from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_ward
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db
-from dialogue.main.navigation import navigation_for
+from dialogue.main.navigation import navigation_for, staff_menu
 from dialogue.public import operations as public_operations
 from dialogue.wards.models import Ward
 from dialogue.web import LOCALE_KEY
@@ -29,7 +29,7 @@ bp = Blueprint("main", __name__)
 
 @bp.app_context_processor
 def _navigation():
-    return {"navigation_for": navigation_for}
+    return {"navigation_for": navigation_for, "staff_menu": staff_menu}
 
 
 @bp.route("/")
