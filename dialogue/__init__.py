@@ -49,6 +49,8 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.conferences.views import bp as conferences_bp
     from dialogue.dossier.views import bp as dossier_bp
     from dialogue.feed.views import bp as feed_bp
+    from dialogue.feedback.rating_views import bp as ratings_bp
+    from dialogue.feedback.views import bp as feedback_bp
     from dialogue.followup.views import bp as followup_bp
     from dialogue.help.views import bp as help_bp
     from dialogue.invitations.views import bp as invitations_bp
@@ -82,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
         exports_bp,
         minutes_bp,
         followup_bp,
+        feedback_bp,
+        ratings_bp,
         help_bp,
     ):
         app.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ from dialogue.auth.models import User
 from dialogue.conferences.models import AgendaItem, ConclusionTask, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
+from dialogue.feedback.models import AnswerRating, QuestionSupport, Survey, SurveyResponse
 from dialogue.followup.models import Referral, ReferralRequest, WrittenAnswer
 from dialogue.live.models import LiveEvent, Turn
 from dialogue.mail.models import OutboxMessage
@@ -17,6 +18,10 @@ from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
 
 __all__ = [
+    "AnswerRating",
+    "QuestionSupport",
+    "Survey",
+    "SurveyResponse",
     "AgendaItem",
     "Attendee",
     "DocumentCounter",

@@ -80,6 +80,11 @@ class ResidentQuestion(TimestampMixin, db.Model):
         sa.ForeignKey("resident_questions.id", ondelete="SET NULL"), index=True
     )
     reject_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # A moderator let residents see it (without the sender's name) and support it.
+    is_shown_publicly: Mapped[bool] = mapped_column(default=False)
+    shown_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Devices that said "Tôi cũng quan tâm" (feedback.QuestionSupport), counted as they come.
+    support_count: Mapped[int] = mapped_column(default=0)
     moderated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

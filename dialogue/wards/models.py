@@ -64,6 +64,11 @@ class Ward(SearchableMixin, TimestampMixin, db.Model):
     # The same choice for the minutes and the conclusion notice (and so their published copies):
     # a ward may name speakers in its official record while screens keep them anonymous.
     names_speakers_in_documents: Mapped[bool] = mapped_column(default=False)
+    # Answers' ratings are shown to the public only from this many ratings of one answer on,
+    # so that one person's judgement does not stand for "the residents" (0: always shown).
+    rating_public_minimum: Mapped[int] = mapped_column(default=3)
+    # The conclusion notice says in a short paragraph what the survey found.
+    notice_includes_satisfaction: Mapped[bool] = mapped_column(default=True)
 
     residential_groups: Mapped[list[ResidentialGroup]] = relationship(
         back_populates="ward",

@@ -1,0 +1,1 @@
+"""Residents' judgement: ratings of the answers, the conference survey, support for questions."""
