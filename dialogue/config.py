@@ -93,6 +93,15 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_QUESTIONS": env.get(
             "DIALOGUE_QUESTION_RATE_LIMIT", "10 per minute;100 per hour"
         ),
+        # Residents' ratings, survey answers and supports. Per address: a hall's Wi-Fi puts
+        # hundreds of phones behind one address, so it is loose; per device: one phone cannot
+        # flood; new devices per address: a script that throws its cookie away is a new device
+        # each time, and a hall hardly sees more phones than people in an hour.
+        "RATELIMIT_FEEDBACK": env.get("DIALOGUE_FEEDBACK_RATE_LIMIT", "2000 per minute"),
+        "RATELIMIT_FEEDBACK_DEVICE": env.get(
+            "DIALOGUE_FEEDBACK_DEVICE_RATE_LIMIT", "30 per minute;300 per hour"
+        ),
+        "RATELIMIT_NEW_DEVICES": env.get("DIALOGUE_NEW_DEVICE_RATE_LIMIT", "600 per hour"),
         "QUESTION_FORM_MIN_SECONDS": float(env.get("DIALOGUE_QUESTION_MIN_SECONDS", "3") or 3),
         "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
         "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),
