@@ -109,3 +109,32 @@ def limit_key() -> str:
     """The rate limiter's key for one device (its address when it has no identifier yet)."""
     key = known_device_key()
     return f"device:{key}" if key else f"address:{request.remote_addr}"
+
+
+def _address_limit() -> str:
+    return current_app.config["RATELIMIT_FEEDBACK"]
+
+
+def _device_limit() -> str:
+    return current_app.config["RATELIMIT_FEEDBACK_DEVICE"]
+
+
+def _new_device_limit() -> str:
+    return current_app.config["RATELIMIT_NEW_DEVICES"]
+
+
+def _has_device() -> bool:
+    return known_device_key() is not None
+
+
+def feedback_limits(view):
+    """Limit a residents' feedback post: per address, per device, and new devices per address.
+
+    Put it under the route and ``@public``; a view may set ``g.rate_limit_handler`` (see the
+    application's 429 handler) to answer in place.
+    """
+    from dialogue.extensions import limiter
+
+    view = limiter.limit(_new_device_limit, methods=["POST"], exempt_when=_has_device)(view)
+    view = limiter.limit(_device_limit, methods=["POST"], key_func=limit_key)(view)
+    return limiter.limit(_address_limit, methods=["POST"])(view)
