@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from dialogue import create_app
+from dialogue.core.database import dispose_engines
 from dialogue.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("DIALOGUE_TEST_DATABASE_URL", "").strip()
@@ -150,7 +151,7 @@ def app(app_config, _schema):
         _empty_tables()
         yield app
         db.session.remove()
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture

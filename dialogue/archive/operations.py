@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 
 from dialogue.conferences.models import Conference
+from dialogue.core.database import read_first
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.text import fold
@@ -167,20 +168,6 @@ def _stamp_statement() -> sa.Select:
     return _of_public_version(stmt, sa.bindparam("code"), sa.bindparam("ward_slug"))
 
 
-def _read_first(stmt: sa.Select, params: dict):
-    """The first row of a read-only statement, in as few round trips as the database allows.
-
-    On PostgreSQL the statement runs alone in autocommit, without a BEGIN and a ROLLBACK
-    around it: the hottest public pages read one row and nothing else. SQLite runs it in the
-    session as usual (there a transaction costs no round trip, and its connections keep the
-    transaction handling set up in ``dialogue.core.database``).
-    """
-    if db.engine.dialect.name != "postgresql":
-        return db.session.execute(stmt, params).first()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(stmt, params).first()
-
-
 def page_stamp(ward_slug: str, code: str) -> tuple | None:
     """What a version's page depends on that can change, in one query; None if not public.
 
@@ -191,7 +178,7 @@ def page_stamp(ward_slug: str, code: str) -> tuple | None:
     of an area or a group renamed since shows by the next day at the latest): a page rendered
     for one stamp is the same page as long as the stamp is the same.
     """
-    row = _read_first(_stamp_statement(), {"code": code, "ward_slug": ward_slug})
+    row = read_first(_stamp_statement(), {"code": code, "ward_slug": ward_slug})
     if row is None:
         return None
     # The days overdue of its referred questions count to the ward's today.
@@ -246,7 +233,7 @@ def _pdf_statement() -> sa.Select:
 
 def find_pdf(ward_slug: str, code: str) -> PdfFile | None:
     """What is known of a published version's PDF, without its bytes, in one query."""
-    row = _read_first(_pdf_statement(), {"code": code, "ward_slug": ward_slug})
+    row = read_first(_pdf_statement(), {"code": code, "ward_slug": ward_slug})
     if row is None:
         return None
     return PdfFile(

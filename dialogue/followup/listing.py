@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.database import read_first
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.search import search_condition
@@ -161,19 +162,6 @@ _STAMP_BY_ID = sa.text(_STAMP.format(match="wards.id = :ward"))
 _STAMP_BY_SLUG = sa.text(_STAMP.format(match="wards.slug = :ward"))
 
 
-def _read_once(statement, params: dict):
-    """Run one read; on a server database in a single round trip (no BEGIN, no ROLLBACK).
-
-    A page served from memory reads nothing else: the transaction around this one statement
-    would cost it two more round trips to the server.
-    """
-    # (A request that has read already, a signed-in one, asks within its own transaction.)
-    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            return connection.execute(statement, params).first()
-    return db.session.execute(statement, params).first()
-
-
 def followup_stamp(
     *, ward_id: int | None = None, slug: str | None = None, now: datetime | None = None
 ) -> tuple | None:
@@ -186,7 +174,7 @@ def followup_stamp(
     is no such active ward.
     """
     statement, ward = (_STAMP_BY_ID, ward_id) if ward_id is not None else (_STAMP_BY_SLUG, slug)
-    row = _read_once(statement, {"ward": ward})
+    row = read_first(statement, {"ward": ward})
     if row is None:
         return None
     return (*row, to_local(now or utcnow(), row.timezone).date())
