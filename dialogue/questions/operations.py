@@ -454,6 +454,47 @@ def reject_question(question: ResidentQuestion, reason: str, *, by: User) -> Res
     return question
 
 
+# -- shown publicly, for residents to support ------------------------------------------------
+
+
+def show_question(question: ResidentQuestion, *, by: User) -> ResidentQuestion:
+    """Let residents read the question (without its sender) and support it; twice is harmless."""
+    question = _locked(question)
+    conference = question.conference
+    if not accepts_questions(conference):
+        raise QuestionsClosed(
+            _(
+                "The conference is %(status)s: its questions are no longer shown for support.",
+                status=conference.status.title.lower(),
+            )
+        )
+    _ensure_waiting(question)
+    if question.is_shown_publicly:
+        return question
+    question.is_shown_publicly = True
+    question.shown_dt = utcnow()
+    _shown_changed(question)
+    return question
+
+
+def hide_question(question: ResidentQuestion, *, by: User) -> ResidentQuestion:
+    """Take the question off the public list, whatever became of it; its supports are kept."""
+    question = _locked(question)
+    if not question.is_shown_publicly:
+        return question
+    question.is_shown_publicly = False
+    _shown_changed(question)
+    return question
+
+
+def _shown_changed(question: ResidentQuestion) -> None:
+    db.session.flush()
+    # The same kind as a decision: every staff screen already redraws the question on it.
+    events.emit(
+        question.conference, "question.moderated", {"question": question_payload(question)}, None
+    )
+
+
 # -- what the sender sees --------------------------------------------------------------------
 
 
@@ -518,11 +559,14 @@ def question_payload(question: ResidentQuestion) -> dict:
         "reject_reason": question.reject_reason,
         "moderated_by": question.moderated_by.display_name if question.moderated_by else "",
         "moderated": question.moderated_dt.isoformat() if question.moderated_dt else None,
+        "is_shown_publicly": question.is_shown_publicly,
+        "support_count": question.support_count,
     }
 
 
 def waiting_questions(conference: Conference) -> list[ResidentQuestion]:
-    """The queue: questions sent during the meeting first, then those sent before; oldest first."""
+    """The queue: the most supported first, so the chair can take them first; then questions
+    sent during the meeting, then those sent before; oldest first."""
     return list(
         db.session.scalars(
             sa.select(ResidentQuestion)
@@ -531,6 +575,7 @@ def waiting_questions(conference: Conference) -> list[ResidentQuestion]:
                 ResidentQuestion.status == QuestionStatus.WAITING,
             )
             .order_by(
+                ResidentQuestion.support_count.desc(),
                 ResidentQuestion.is_during_meeting.desc(),
                 ResidentQuestion.created_dt,
                 ResidentQuestion.id,

@@ -20,8 +20,10 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -34,7 +36,14 @@ from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.core.urls import is_safe_next
 from dialogue.errors import DialogueError
-from dialogue.extensions import db, limiter
+from dialogue.extensions import csrf, db, limiter
+from dialogue.feedback import support as supports
+from dialogue.feedback.device import (
+    current_device,
+    feedback_limits,
+    known_device_key,
+    posted_from_another_site,
+)
 from dialogue.followup.listing import ward_today
 from dialogue.live.models import Turn
 from dialogue.minutes.compose import turn_numbers
@@ -55,6 +64,12 @@ from dialogue.questions.models import ResidentQuestion
 bp = Blueprint("questions", __name__)
 
 STAFF_PREFIX = "/conferences/<int:conference_id>/questions"
+PUBLIC_LIST = "/p/<ward_slug>/hoi-nghi/<int:conference_id>/cau-hoi"
+# How often the queue and the console ask for the counts of supports (they are not live
+# events: a hall of phones pressing at once must not queue up behind the secretaries' saves).
+SUPPORT_REFRESH_SECONDS = 15
+# A device that pressed "Tôi cũng quan tâm" again without a script is offered to withdraw.
+WITHDRAW_OFFER_KEY = "supports.withdraw_offer"
 MODERATOR_ROLES = (Role.ORGANISER, Role.SECRETARY)
 # The private link must not travel to other sites, nor be kept by shared caches or indexed.
 PRIVATE_HEADERS = {
@@ -135,6 +150,22 @@ def _prepare_rate_limit_message():
             return _render_ask(conference, form, status=429)
 
         g.rate_limit_handler = handler
+    elif request.endpoint == "questions.support":
+
+        def handler(message):
+            ward = _ward_or_404(request.view_args["ward_slug"])
+            conference = _public_conference_or_404(ward, request.view_args["conference_id"])
+            return _support_refused(
+                conference,
+                _(
+                    "Too many presses from your phone or your connection in a short time: "
+                    "nothing was counted. Wait a few minutes, then press again."
+                ),
+                status=429,
+                question_id=request.view_args["question_id"],
+            )
+
+        g.rate_limit_handler = handler
 
 
 @bp.route("/p/<ward_slug>/hoi-nghi/<int:conference_id>/gui-cau-hoi", methods=["GET", "POST"])
@@ -211,6 +242,173 @@ def follow(ward_slug: str, token: str):
     return _private(page)
 
 
+# -- the public list of shown questions, and their supports ---------------------------------
+
+
+def supports_text(count: int, shown: str | None = None) -> str:
+    """ "12 người quan tâm"; ``shown`` stands in for the number ("{count}" for the scripts)."""
+    return ngettext(
+        "%(count)s person interested",
+        "%(count)s people interested",
+        count,
+        count=shown if shown is not None else format_decimal(count),
+    )
+
+
+def _render_public_list(
+    conference: Conference, *, problem: dict | None = None, status: int = 200, offer=None
+):
+    """The list as every visitor sees it: no per-visitor token, so it can be kept whole."""
+    is_open = supports.takes_supports(conference)
+    return render_template(
+        "questions/public_list.html",
+        ward=conference.ward,
+        conference=conference,
+        when=when(conference),
+        is_open=is_open,
+        closed=None if is_open else supports.closed_message(conference),
+        accepts_questions=operations.accepts_questions(conference),
+        questions=supports.public_list(conference, locale=current_locale()) if is_open else [],
+        problem=problem,
+        withdraw_offer=offer,
+        supports_text=supports_text,
+    ), status
+
+
+@bp.route(PUBLIC_LIST)
+@public
+def public_list(ward_slug: str, conference_id: int):
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    # Only after a press without a script, when a message waits too (such a page is not kept).
+    offer = session.pop(WITHDRAW_OFFER_KEY, None) if WITHDRAW_OFFER_KEY in session else None
+    return _render_public_list(conference, offer=offer)
+
+
+@bp.route(f"{PUBLIC_LIST}/da-quan-tam")
+@public
+def my_supports(ward_slug: str, conference_id: int):
+    """Which of the list's questions this device supports, and the counts as they are now."""
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    is_open = supports.takes_supports(conference)
+    response = jsonify(
+        open=is_open,
+        supported=supports.supported_by(conference, known_device_key()) if is_open else [],
+        counts={str(k): v for k, v in supports.support_counts(conference).items()}
+        if is_open
+        else {},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _support_refused(
+    conference: Conference, message: str, *, status: int, question_id: int | None = None
+):
+    """Say why a press was not counted: in JSON to the script, or on the list itself."""
+    if _wants_json():
+        response = jsonify(ok=False, message=message, question=question_id)
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    page, _status = _render_public_list(
+        conference, problem={"id": question_id, "message": message}, status=status
+    )
+    return _private(page, status)
+
+
+def _listed_question(conference: Conference, question_id: int) -> ResidentQuestion | None:
+    question = db.session.get(ResidentQuestion, question_id)
+    if question is None or question.conference_id != conference.id:
+        return None
+    return question if supports.is_listed(question) else None
+
+
+def _supported_message(result: supports.Supported) -> str:
+    if result.is_supported:
+        if result.changed:
+            return _("Your interest has been noted.")
+        return _("You are already interested in this question.")
+    if result.changed:
+        return _("You are no longer listed as interested in this question.")
+    return _("You had not said you were interested in this question.")
+
+
+@bp.route(f"{PUBLIC_LIST}/<int:question_id>/quan-tam", methods=["POST"])
+@public
+@csrf.exempt
+@feedback_limits
+def support(ward_slug: str, conference_id: int, question_id: int):
+    """ "Tôi cũng quan tâm", or its withdrawal (``intent=withdraw``): one per device."""
+    ward = _ward_or_404(ward_slug)
+    conference = _public_conference_or_404(ward, conference_id)
+    if posted_from_another_site():
+        return _support_refused(
+            conference,
+            _(
+                "This press came from another website and was not counted. "
+                "Open the list of questions on the ward's site and press there."
+            ),
+            status=403,
+        )
+    question = _listed_question(conference, question_id)
+    if question is None:
+        return _support_refused(
+            conference,
+            _("This question is not on the public list (any more)."),
+            status=404,
+            question_id=question_id,
+        )
+    intent = request.form.get("intent", "support")
+    if intent not in {"support", "withdraw"}:
+        return _support_refused(
+            conference,
+            _("Press the button again."),
+            status=400,
+            question_id=question_id,
+        )
+    device = current_device()
+    if device.is_forged:
+        # A new mark is set with this answer: pressing again counts.
+        return _support_refused(
+            conference,
+            _(
+                "Your phone's mark for this site could not be checked, so nothing was counted. "
+                "It has been renewed: press the button again."
+            ),
+            status=400,
+            question_id=question_id,
+        )
+    operation = supports.support_question if intent == "support" else supports.withdraw_support
+    try:
+        result = operation(question, device.key)
+    except DialogueError as error:
+        db.session.rollback()
+        return _support_refused(conference, error.message, status=409, question_id=question_id)
+    db.session.commit()
+    message = _supported_message(result)
+    if _wants_json():
+        response = jsonify(
+            ok=True,
+            message=message,
+            question=result.question_id,
+            supported=result.is_supported,
+            changed=result.changed,
+            count=result.count,
+            count_text=supports_text(result.count),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    flash(message, "success" if result.changed else "info")
+    if result.is_supported and not result.changed:
+        session[WITHDRAW_OFFER_KEY] = result.question_id
+    return redirect(
+        url_for(".public_list", ward_slug=ward.slug, conference_id=conference.id)
+        + f"#cau-hoi-{result.question_id}"
+    )
+
+
 # -- the moderation queue --------------------------------------------------------------------
 
 
@@ -270,6 +468,9 @@ def moderation_panel(conference: Conference) -> dict:
         "base_url": url_for("questions.queue", conference_id=conference.id).rstrip("/"),
         "queue_url": url_for("questions.queue", conference_id=conference.id),
         "snippet": operations.snippet,
+        "can_show": operations.accepts_questions(conference),
+        "refresh_seconds": SUPPORT_REFRESH_SECONDS,
+        "supports_text": supports_text,
     }
 
 
@@ -435,3 +636,43 @@ def reject(conference_id: int, question_id: int):
         return _operation_refused(conference, question, error, form)
     db.session.commit()
     return _decided(conference, question, _("Question turned down."), form)
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/show", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def show(conference_id: int, question_id: int):
+    """ "Cho hiển thị công khai": residents may read the question, without its sender, and support it."""
+    conference = _conference(conference_id)
+    question = _question(conference, question_id)
+    _authorise(conference)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        message, field = _form_problem(form)
+        return _refused(conference, question, message, field=field, status=400, form=form)
+    try:
+        question = operations.show_question(question, by=current_user)
+    except DialogueError as error:
+        return _operation_refused(conference, question, error, form)
+    db.session.commit()
+    return _decided(
+        conference,
+        question,
+        _("The question is shown on the public list, without its sender."),
+        form,
+    )
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/hide", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def hide(conference_id: int, question_id: int):
+    """ "Thôi hiển thị": off the public list; its supports are kept."""
+    conference = _conference(conference_id)
+    question = _question(conference, question_id)
+    _authorise(conference)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        message, field = _form_problem(form)
+        return _refused(conference, question, message, field=field, status=400, form=form)
+    question = operations.hide_question(question, by=current_user)
+    db.session.commit()
+    return _decided(conference, question, _("The question is no longer on the public list."), form)

@@ -11,6 +11,11 @@
  *   snapshot), for a page that prefers to broadcast.
  * window.DialogueModeration.setLive(true) tells it the stream is up; while no live news has
  * come for a while it asks the queue itself, so it never stays stale.
+ *
+ * Residents' supports ("Tôi cũng quan tâm") are not live events: a hall of phones must not
+ * queue up behind the secretaries' saves. The queue is asked again every data-refresh-seconds
+ * instead, and the list is sorted by support, most first; while someone types in an item the
+ * order waits, so nothing moves under their hands.
  */
 (function () {
   "use strict";
@@ -48,6 +53,9 @@
   var nodes = {};
   var live = false;
   var lastNews = Date.now();
+  var lastAsked = Date.now();
+  var refreshEvery = (parseInt(panel.dataset.refreshSeconds, 10) || 15) * 1000;
+  var locale = document.documentElement.lang || undefined;
 
   function text(name, values) {
     var value = panel.dataset["text" + name] || "";
@@ -71,7 +79,19 @@
 
   /* -- state ------------------------------------------------------------------------------- */
 
+  function supportsOf(q) {
+    return q.support_count || 0;
+  }
+
+  function supportsText(count) {
+    var shown = count.toLocaleString(locale);
+    return text(count === 1 ? "SupportsOne" : "SupportsOther", { count: shown });
+  }
+
   function byQueueOrder(a, b) {
+    if (supportsOf(a) !== supportsOf(b)) {
+      return supportsOf(b) - supportsOf(a);
+    }
     if (a.is_during_meeting !== b.is_during_meeting) {
       return a.is_during_meeting ? -1 : 1;
     }
@@ -134,6 +154,32 @@
     setText(node, ".mq-text", q.question);
     setText(node, ".mq-asker-name", q.asker_name);
     setText(node, ".mq-contact", q.contact);
+    var shown = !!q.is_shown_publicly;
+    var count = supportsOf(q);
+    setText(node, ".mq-supports", supportsText(count));
+    var counter = node.querySelector(".mq-supports");
+    if (counter) {
+      counter.classList.toggle("mq-has-supports", count > 0);
+    }
+    [
+      [".mq-shown", !shown],
+      ["form.mq-show", shown],
+      ["form.mq-hide", !shown]
+    ].forEach(function (pair) {
+      var part = node.querySelector(pair[0]);
+      if (part) {
+        part.hidden = pair[1];
+      }
+    });
+  }
+
+  /* Someone typing a reason or choosing in a list: the order waits until they leave it. */
+  function busyItem() {
+    var active = document.activeElement;
+    if (!active || !list.contains(active) || !active.matches("textarea, select, input")) {
+      return null;
+    }
+    return active.closest(".mq-item");
   }
 
   function build(q) {
@@ -200,6 +246,21 @@
 
   function render() {
     questions.sort(byQueueOrder);
+    var busy = busyItem();
+    if (busy) {
+      // Keep every item where it stands; new ones go at the end until the order is redrawn.
+      var standing = Array.prototype.map.call(list.children, function (node) {
+        return node.dataset.id;
+      });
+      questions.sort(function (a, b) {
+        var ia = standing.indexOf(String(a.id));
+        var ib = standing.indexOf(String(b.id));
+        if (ia === -1 || ib === -1) {
+          return ia === ib ? byQueueOrder(a, b) : ia === -1 ? 1 : -1;
+        }
+        return ia - ib;
+      });
+    }
     var keep = {};
     questions.forEach(function (q) {
       keep[q.id] = true;
@@ -314,6 +375,7 @@
   }
 
   function refresh() {
+    lastAsked = Date.now();
     return fetch(queueUrl, {
       credentials: "same-origin",
       cache: "no-store",
@@ -413,6 +475,22 @@
     live = !!value;
     lastNews = Date.now();
   };
+
+  // The order held while someone typed is drawn once they leave the item.
+  list.addEventListener("focusout", function () {
+    window.setTimeout(function () {
+      if (!busyItem()) {
+        render();
+      }
+    }, 0);
+  });
+
+  // The counts of supports: asked for again now and then, whatever the stream does.
+  window.setInterval(function () {
+    if (!document.hidden && Date.now() - lastAsked >= refreshEvery) {
+      refresh();
+    }
+  }, Math.min(refreshEvery, POLL_INTERVAL));
 
   document.addEventListener("dialogue:feed", function (event) {
     apply(event.detail);
