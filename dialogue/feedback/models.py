@@ -169,6 +169,11 @@ class Survey(TimestampMixin, db.Model):
     def question(self, code: str) -> str:
         return self.questions.get(code, "")
 
+    @property
+    def ward_id(self) -> int | None:
+        # The audit log files a change of the survey under its conference's ward.
+        return self.conference.ward_id if self.conference is not None else None
+
     def __repr__(self) -> str:
         return f"<Survey {self.id} conference={self.conference_id} closes {self.closes_on}>"
 

@@ -15,7 +15,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from dialogue.attendance.models import Attendee
-from dialogue.conferences.models import Conference
+from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date, vn_short_date, vn_time
 from dialogue.documents.models import DocumentNumber
 from dialogue.documents.pdf import render_pdf
@@ -55,6 +55,9 @@ class LettersDocument:
     agenda: tuple[str, ...]
     chair_name: str
     letters: tuple[Letter, ...]
+    # The satisfaction survey's address and last day ("" when there is none).
+    survey_url: str = ""
+    survey_until: str = ""
 
     @property
     def agenda_as_list(self) -> bool:
@@ -151,7 +154,24 @@ def compose_letters(
         letters=tuple(
             Letter(addressee=addressee(attendee), token=attendee.token) for attendee in attendees
         ),
+        **_survey(conference),
     )
+
+
+def _survey(conference: Conference) -> dict[str, str]:
+    """The survey's address, printed as text: a second code beside the check-in code would be
+    scanned at the door by mistake."""
+    from dialogue.feedback import survey
+
+    if conference.status is ConferenceStatus.CANCELLED or conference.is_recorded_afterwards:
+        return {}
+    window = survey.survey_window(conference)
+    if window.state is survey.SurveyState.CLOSED:
+        return {}
+    return {
+        "survey_url": survey.survey_address(conference),
+        "survey_until": vn_short_date(window.closes_on),
+    }
 
 
 def render_letters(document: LettersDocument) -> bytes:

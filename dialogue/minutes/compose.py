@@ -47,6 +47,8 @@ The context, key by key (``doc`` in the templates)::
     metadata            title, author, language, subject, keywords [..]
     version, public_url, public_code, published_dt (ISO text), published_on ("03/7/2020")
     verification        None, or url, code, version, published_on (the PDF's last page)
+    survey              None, or url, until: the survey's QR code beside it, while still open
+    satisfaction        TB: None, or the paragraph on the satisfaction survey's results
     recorded_note       "" or the note of a conference typed in afterwards (its last line)
 
 The secretary who signs a BB (THƯ KÝ) is the one who submitted the draft when they are one
@@ -69,11 +71,13 @@ from dialogue.attendance.operations import count_attendance
 from dialogue.conferences.models import ConclusionTask, Conference
 from dialogue.content import wording
 from dialogue.core.dates import to_local, vn_date, vn_datetime, vn_time
+from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_text
 from dialogue.documents.models import DocumentType
 from dialogue.dossier.figures import figures_of, format_count, format_rate
 from dialogue.dossier.operations import report_of
 from dialogue.extensions import db
+from dialogue.feedback.survey import minutes_survey_link, satisfaction_paragraph
 from dialogue.followup.carryover import CarriedReferral, CarriedReferrals, earlier_referrals
 from dialogue.followup.models import Timeliness
 from dialogue.live.models import REFERRAL_DAYS, Turn, TurnOutcome
@@ -903,6 +907,10 @@ def _compose(
         "published_dt": published_dt.isoformat() if published_dt else None,
         "published_on": published_on,
         "verification": verification,
+        "survey": minutes_survey_link(conference, published_dt) if verification else None,
+        "satisfaction": satisfaction_paragraph(conference, as_of=published_dt or utcnow())
+        if doc_type is DocumentType.NOTICE
+        else None,
         "recorded_note": _text(
             "recorded.note", entered=short_date(to_local(conference.recorded_dt, tz).date())
         )

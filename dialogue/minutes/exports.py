@@ -394,10 +394,12 @@ class _Minutes:
         doc = self.doc
         self.paragraphs(doc["opening"])
         number = 0
-        if doc["conclusion"]:
+        if doc["conclusion"] or doc.get("satisfaction"):
             number += 1
             self.heading(number, "Đánh giá chung")
             self.paragraphs(doc["conclusion"])
+            if doc.get("satisfaction"):
+                self.para(doc["satisfaction"])
         if doc["tasks"]:
             number += 1
             self.heading(number, "Nhiệm vụ trọng tâm thời gian tới")

@@ -35,10 +35,12 @@ def render_document_html(context: dict) -> str:
 def render_pdf_page(context: dict) -> str:
     """The whole HTML page WeasyPrint lays out: the fragment, metadata, the verification block."""
     verification = context.get("verification")
+    survey = context.get("survey")
     return _template(PDF_PAGE).render(
         doc=context,
         article=Markup(render_document_html(context)),
         qr_code=qr_data_uri(verification["url"]) if verification else None,
+        survey_qr=qr_data_uri(survey["url"]) if survey else None,
     )
 
 

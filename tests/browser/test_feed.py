@@ -81,7 +81,7 @@ def test_the_projector_follows_each_turn_as_it_is_recorded(live_server, page, ha
     page.goto(_url(live_server, conference, "man-hinh"))
     expect(page.locator("#feed-indicator")).to_have_attribute("data-state", "live")
     expect(page.locator("#feed-current")).to_contain_text("Thủ tục đăng ký khai sinh")
-    expect(page.locator(".projector-qr img")).to_be_visible()
+    expect(page.locator(".projector-qr[data-while-open] img")).to_be_visible()
 
     turn = _log(
         conference,
@@ -180,7 +180,7 @@ def test_the_closing_brings_the_conclusion_to_the_projector(live_server, page, h
     db.session.commit()
 
     expect(page.locator("#feed-current")).to_contain_text("Giao Phòng Kinh tế kiểm tra ngõ 12")
-    expect(page.locator(".projector-qr")).to_be_hidden()
+    expect(page.locator(".projector-qr[data-while-open]")).to_be_hidden()
     expect(page.locator("#feed-indicator")).to_have_attribute("data-state", "ended")
 
 
