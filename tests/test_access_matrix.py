@@ -24,6 +24,7 @@ from dialogue.dossier import operations as dossier_operations
 from dialogue.dossier.figures import Counts
 from dialogue.dossier.models import DossierChannel
 from dialogue.extensions import db
+from dialogue.feedback.models import ResponseSource, SurveyResponse
 from dialogue.followup.models import (
     AnswerStatus,
     ReferralRequest,
@@ -82,7 +83,13 @@ def _records(ward, make_person, make_conference, make_user, secretaries=(), resp
         referral_unit=unit,
         referral_due_date=datetime.now(UTC).date(),
     )
-    question = ResidentQuestion(conference=conference, question="Bao giờ có kết quả hồ sơ?")
+    # Shown publicly, so that residents may read and support it.
+    question = ResidentQuestion(
+        conference=conference,
+        question="Bao giờ có kết quả hồ sơ?",
+        is_shown_publicly=True,
+        shown_dt=datetime.now(UTC),
+    )
     db.session.add_all([attendee, event, item, turn, question])
     db.session.flush()
     # A published version made directly: publishing needs a closed conference and a renderer.
@@ -143,6 +150,15 @@ def _records(ward, make_person, make_conference, make_user, secretaries=(), resp
     line = dossier_operations.add_line(
         report, dossier_operations.LineData(counts=counts, channel=DossierChannel.ONLINE)
     )
+    # A paper survey form typed in by the ward's secretary, who may take it back.
+    paper_form = SurveyResponse(
+        conference=conference,
+        source=ResponseSource.PAPER,
+        access=5,
+        entered_by=secretaries[0] if secretaries else None,
+        paper_number=1,
+    )
+    db.session.add(paper_form)
     db.session.commit()
     return {
         "ward_id": ward.id,
@@ -168,6 +184,7 @@ def _records(ward, make_person, make_conference, make_user, secretaries=(), resp
         "referral_id": referral.id,
         "answer_id": answer.id,
         "request_id": unit_request.id,
+        "response_id": paper_form.id,
         "version": 1,
     }
 

@@ -27,6 +27,7 @@ from dialogue.core.db import utcnow
 from dialogue.core.text import fold
 from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.extensions import db
+from dialogue.feedback.models import AnswerRating
 from dialogue.followup.models import AnswerStatus, Referral, WrittenAnswer
 from dialogue.live.models import Turn
 from dialogue.minutes.models import PublishedDocument
@@ -162,6 +163,13 @@ def _stamp_statement() -> sa.Select:
         .where(
             Unit.id.in_(sa.select(Referral.unit_id).where(Referral.conference_id == conference_id))
         )
+        .scalar_subquery(),
+        # The ratings of its answers, whose results the page shows once they are published.
+        sa.select(sa.func.count(AnswerRating.id))
+        .where(AnswerRating.conference_id == conference_id)
+        .scalar_subquery(),
+        sa.select(sa.func.max(AnswerRating.updated_dt))
+        .where(AnswerRating.conference_id == conference_id)
         .scalar_subquery(),
         Ward.timezone,
     )

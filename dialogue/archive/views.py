@@ -31,6 +31,7 @@ from dialogue.conferences.models import Conference
 from dialogue.core.locale import current_locale
 from dialogue.documents.downloads import as_immutable
 from dialogue.documents.models import DocumentType
+from dialogue.feedback.rating_views import minutes_section
 from dialogue.followup.listing import ward_today
 from dialogue.photos.views import serve_photo
 from dialogue.public import referrals
@@ -137,6 +138,11 @@ def _render_document_page(ward_slug: str, code: str) -> pagecache.RenderedPage:
         photos=found.photos,
         followup=referrals.of_conference(found.conference, today=ward_today(ward)),
         followup_anchor=referrals.SECTION_ANCHOR,
+        # Below the minutes (never inside them): each answer, to be rated; the form is the
+        # same for every visitor, and the results are in the page's stamp.
+        answer_ratings=minutes_section(found.conference)
+        if found.document.doc_type is DocumentType.MINUTES and not found.superseded
+        else None,
     )
     return pagecache.RenderedPage(
         title=f"{found.document.title} · {ward.display_name}", body=Markup(body)

@@ -117,6 +117,27 @@ class EditWardForm(WardForm):
             "public archive. Unticked, they say “Công dân tổ dân phố số 9”."
         ),
     )
+    rating_public_minimum = IntegerField(
+        _l("Ratings needed before an answer's result is public"),
+        # Left empty, the number stays as it was.
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100.")),
+        ],
+        default=3,
+        description=_l(
+            "Residents see how satisfied others were with an answer once the minutes are "
+            "published, and only when it has at least this many ratings, so that one person's "
+            "rating does not stand for the residents. 0 shows every result."
+        ),
+    )
+    notice_includes_satisfaction = BooleanField(
+        _l("Say in the conclusion notice how satisfied residents were"),
+        description=_l(
+            "The conclusion notice then has a short paragraph with the satisfaction rate of the "
+            "conference survey and the number of answers."
+        ),
+    )
     is_active = BooleanField(
         _l("Active"),
         description=_l("An inactive ward is kept with all its records; it is never deleted."),

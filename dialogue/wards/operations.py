@@ -26,6 +26,8 @@ from dialogue.wards.models import (
 
 DEFAULT_GROUP_PREFIX = "Tổ dân phố số"
 MAX_GENERATED_GROUPS = 500
+# The most ratings a ward may ask of an answer before residents see its result.
+MAX_RATING_PUBLIC_MINIMUM = 100
 
 
 def seed_reference_lists(ward: Ward) -> None:
@@ -116,6 +118,8 @@ def update_ward(
     is_active: bool = True,
     shows_speaker_names: bool | None = None,
     names_speakers_in_documents: bool | None = None,
+    rating_public_minimum: int | None = None,
+    notice_includes_satisfaction: bool | None = None,
 ) -> None:
     """Change a ward's details; a ward is deactivated, never deleted."""
     slug = _normalize_slug(slug)
@@ -134,6 +138,14 @@ def update_ward(
         ward.shows_speaker_names = shows_speaker_names
     if names_speakers_in_documents is not None:
         ward.names_speakers_in_documents = names_speakers_in_documents
+    if rating_public_minimum is not None:
+        if not 0 <= rating_public_minimum <= MAX_RATING_PUBLIC_MINIMUM:
+            raise ValidationFailed(
+                _("Enter a number from 0 to 100."), field="rating_public_minimum"
+            )
+        ward.rating_public_minimum = rating_public_minimum
+    if notice_includes_satisfaction is not None:
+        ward.notice_includes_satisfaction = notice_includes_satisfaction
     db.session.flush()
 
 

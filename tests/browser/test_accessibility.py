@@ -83,6 +83,8 @@ NOT_PAGES = {
     "exports.turns_csv": "CSV",
     "exports.turns_xlsx": "an Excel file",
     "feed.public_snapshot": "JSON polled by residents' phones",
+    "feedback.responses_csv": "CSV",
+    "feedback.responses_xlsx": "an Excel file",
     "feed.public_stream": "an endless Server-Sent Events stream",
     "feed.staff_snapshot": "JSON for the console",
     "feed.staff_stream": "an endless Server-Sent Events stream",
@@ -101,6 +103,8 @@ NOT_PAGES = {
     "public.conference_calendar": "an iCalendar file",
     "public.conference_notice_pdf": "PDF",
     "public.referral_attachment": "PDF (a unit's signed reply letter)",
+    "ratings.my_ratings": "JSON: which answers a phone rated, for its script to mark them",
+    "questions.my_supports": "JSON: which listed questions a phone supports, for its script",
 }
 # The hall's screens (the projector, the QR code to put on the wall) show the session and
 # nothing else: no footer, no menu.
@@ -124,6 +128,7 @@ VISITORS = (RESIDENT, *(role.value for role in STAFF))
 EMPTY_FORMS = (
     (RESIDENT, "auth.login", None),
     (RESIDENT, "questions.ask", "announced"),
+    (RESIDENT, "feedback.answer", "under_way"),
     (Role.ORGANISER.value, "conferences.create", None),
     (Role.ORGANISER.value, "people.create", None),
     (Role.ORGANISER.value, "conferences.close", "under_way"),
@@ -361,6 +366,13 @@ def _values(ward, conference: Conference) -> dict[str, list]:
         "code": [document.public_code for document in documents],
         "token": [question.follow_token for question in questions[:1]],
         "referral_id": _first_id(Referral, Referral.conference_id == conference.id),
+        # An answer given on the spot: its rating page.
+        "turn_id": _first_id(
+            Turn,
+            Turn.conference_id == conference.id,
+            Turn.outcome == TurnOutcome.ANSWERED,
+            Turn.withdrawn_dt.is_(None),
+        ),
         "photo_id": _first_id(Photo, Photo.conference_id == conference.id),
         "line_id": _first_id(DossierLine, DossierLine.report_id.in_(reports)),
         "user_id": _first_id(User, User.ward_id == ward.id, User.role == Role.RESPONDER),
