@@ -25,7 +25,7 @@ from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date
 from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_paragraphs
-from dialogue.demo import data
+from dialogue.demo import data, feedback
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
 from dialogue.documents.pdf import render_pdf
@@ -149,8 +149,13 @@ def load_demo(password: str) -> Ward:
     _add_dossier_2020(conference)
     _log_turns(ward, conference, data.TURNS_2020, people, users["secretary"], units)
     _close_2020(conference, units)
+    # Its survey before its documents: the conclusion notice reports what the survey found.
+    feedback.add_survey_2020(conference, users["organiser"])
     _publish_2020(conference, people, users)
     _answer_2020(conference, people, users)
+    feedback.add_ratings_2020(
+        conference, db.session.scalars(sa.select(Turn).where(Turn.conference_id == conference.id))
+    )
     _add_recent_conference(ward, people, users, groups, categories, units)
     _add_next_conference(ward, people, users, categories)
     # Last: the history played above is not mailed to anyone on the day the demo is loaded.
