@@ -58,12 +58,21 @@ COMMENT_ONE_IN = 6
 # weights (very satisfied, satisfied, not satisfied).
 SPOKEN_RATINGS = (5, 14)
 SPOKEN_WEIGHTS = (34, 52, 14)
-RATING_COMMENTS = (
-    "Trả lời rõ ràng, cụ thể.",
-    "Chưa trả lời đúng trọng tâm câu hỏi.",
-    "Cảm ơn lãnh đạo phường đã giải đáp.",
-    "Đề nghị có văn bản hướng dẫn kèm theo.",
-)
+# What a rater wrote, now and then, by the level chosen.
+RATING_COMMENTS = {
+    RatingLevel.VERY_SATISFIED: (
+        "Trả lời rõ ràng, cụ thể.",
+        "Cảm ơn lãnh đạo phường đã giải đáp tận tình.",
+    ),
+    RatingLevel.SATISFIED: (
+        "Đề nghị có văn bản hướng dẫn kèm theo.",
+        "Mong phường sớm thực hiện như đã trả lời.",
+    ),
+    RatingLevel.DISSATISFIED: (
+        "Chưa trả lời đúng trọng tâm câu hỏi.",
+        "Chưa nói rõ thời hạn giải quyết.",
+    ),
+}
 WRITTEN_RATINGS = ((RatingLevel.SATISFIED, 3), (RatingLevel.VERY_SATISFIED, 2))
 
 
@@ -147,8 +156,9 @@ def add_ratings_2020(conference: Conference, turns) -> None:
         if turn.answer and turn.outcome.value == "answered":
             for n in range(rng.randint(*SPOKEN_RATINGS)):
                 level = rng.choices(list(RatingLevel), SPOKEN_WEIGHTS)[0]
-                comment = rng.choice(RATING_COMMENTS) if rng.randrange(8) == 0 else ""
-                when = turn.spoken_dt + timedelta(minutes=rng.randrange(2, 600))
+                comment = rng.choice(RATING_COMMENTS[level]) if rng.randrange(8) == 0 else ""
+                # From the live page during the meeting, or from the minutes in the evening.
+                when = conference.start_dt + timedelta(minutes=rng.randrange(40, 720))
                 db.session.add(_rating(turn, AnswerKind.SPOKEN, n, level, comment, when))
         referral = turn.referral
         answer = referral.published_answer if referral is not None else None
@@ -159,4 +169,74 @@ def add_ratings_2020(conference: Conference, turns) -> None:
                     when = answer.published_dt + timedelta(days=rng.randrange(1, 10))
                     db.session.add(_rating(turn, AnswerKind.WRITTEN, n, level, "", when))
                     n += 1
+    db.session.flush()
+
+
+# Questions residents sent for the next conference: (group, area code, text, shown publicly,
+# devices that said "Tôi cũng quan tâm"). Nobody's name: the form does not need one.
+ADVANCE_QUESTIONS = (
+    (
+        7,
+        "DD",
+        "Đề nghị phường cho biết kế hoạch cấp giấy chứng nhận quyền sử dụng đất cho các hộ "
+        "ở ngõ 12 đường Thạch Bàn; hồ sơ đã nộp từ năm trước nhưng chưa có kết quả.",
+        True,
+        23,
+    ),
+    (
+        3,
+        "HT",
+        "Tôi muốn đăng ký khai sinh cho con qua Cổng dịch vụ công nhưng không biết phải chụp "
+        "những giấy tờ gì; phường có thể hướng dẫn trực tiếp tại tổ dân phố được không?",
+        True,
+        11,
+    ),
+    (
+        12,
+        "XD",
+        "Thời gian cấp giấy phép sửa chữa nhà ở riêng lẻ hiện nay là bao lâu, và có phải "
+        "xin ý kiến các hộ liền kề không?",
+        True,
+        6,
+    ),
+    (
+        9,
+        "BTXH",
+        "Mẹ tôi 80 tuổi đã nộp hồ sơ hưởng trợ cấp xã hội hàng tháng, đề nghị phường cho biết "
+        "khi nào được nhận.",
+        False,
+        0,
+    ),
+)
+
+
+def add_advance_questions(conference: Conference, organiser: User) -> None:
+    """Questions sent before the next conference, three shown publicly and supported."""
+    from dialogue.feedback.models import QuestionSupport
+    from dialogue.questions.models import ResidentQuestion
+    from dialogue.questions.operations import show_question
+
+    ward = conference.ward
+    groups = {group.number: group for group in ward.residential_groups}
+    areas = {area.code: area for area in ward.procedure_areas}
+    for index, (group, area, text, shown, supporters) in enumerate(ADVANCE_QUESTIONS, start=1):
+        question = ResidentQuestion(
+            conference=conference,
+            residential_group=groups.get(group),
+            procedure_area=areas.get(area),
+            question=text,
+        )
+        db.session.add(question)
+        db.session.flush()
+        if not shown:
+            continue
+        show_question(question, by=organiser)
+        db.session.add_all(
+            QuestionSupport(
+                question_id=question.id,
+                device_key=key_of(f"demo-next-support-{index}-{n}"),
+            )
+            for n in range(supporters)
+        )
+        question.support_count = supporters
     db.session.flush()

@@ -519,3 +519,4 @@ def _add_next_conference(ward, people, users, categories) -> None:
     for code in ("TT_HDND", "MTTQ", "TO_TRUONG", "BT_CHI_BO", "DOANH_NGHIEP"):
         invite_category(conference, categories[code])
     db.session.flush()
+    feedback.add_advance_questions(conference, users["organiser"])
