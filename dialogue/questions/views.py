@@ -560,26 +560,37 @@ def _form_problem(form) -> tuple[str, str | None]:
     return _("The form has expired: reload the page."), None
 
 
-@bp.route(f"{STAFF_PREFIX}/<int:question_id>/accept", methods=["POST"])
-@role_required(*MODERATOR_ROLES)
-def accept(conference_id: int, question_id: int):
+def _moderate(conference_id: int, question_id: int, form, operate, message):
+    """Load, authorise, validate ``form``, ``operate`` on the question, commit, say ``message``.
+
+    ``message`` is the text to show, or a function of the question decided that returns it.
+    """
     conference = _conference(conference_id)
     question = _question(conference, question_id)
     _authorise(conference)
-    form = DecisionForm()
     if not form.validate_on_submit():
-        message, field = _form_problem(form)
-        return _refused(conference, question, message, field=field, status=400, form=form)
+        problem, field = _form_problem(form)
+        return _refused(conference, question, problem, field=field, status=400, form=form)
     try:
-        question = operations.accept_question(question, by=current_user)
+        question = operate(question, form)
     except DialogueError as error:
         return _operation_refused(conference, question, error, form)
     db.session.commit()
-    return _decided(
-        conference,
-        question,
-        _("Question accepted as turn %(position)s.", position=question.turn.position),
-        form,
+    text = message(question) if callable(message) else message
+    return _decided(conference, question, text, form)
+
+
+@bp.route(f"{STAFF_PREFIX}/<int:question_id>/accept", methods=["POST"])
+@role_required(*MODERATOR_ROLES)
+def accept(conference_id: int, question_id: int):
+    return _moderate(
+        conference_id,
+        question_id,
+        DecisionForm(),
+        lambda question, form: operations.accept_question(question, by=current_user),
+        lambda question: _(
+            "Question accepted as turn %(position)s.", position=question.turn.position
+        ),
     )
 
 
@@ -623,42 +634,27 @@ def merge(conference_id: int, question_id: int):
 @bp.route(f"{STAFF_PREFIX}/<int:question_id>/reject", methods=["POST"])
 @role_required(*MODERATOR_ROLES)
 def reject(conference_id: int, question_id: int):
-    conference = _conference(conference_id)
-    question = _question(conference, question_id)
-    _authorise(conference)
-    form = RejectForm()
-    if not form.validate_on_submit():
-        message, field = _form_problem(form)
-        return _refused(conference, question, message, field=field, status=400, form=form)
-    try:
-        question = operations.reject_question(question, form.reason.data, by=current_user)
-    except DialogueError as error:
-        return _operation_refused(conference, question, error, form)
-    db.session.commit()
-    return _decided(conference, question, _("Question turned down."), form)
+    return _moderate(
+        conference_id,
+        question_id,
+        RejectForm(),
+        lambda question, form: operations.reject_question(
+            question, form.reason.data, by=current_user
+        ),
+        _("Question turned down."),
+    )
 
 
 @bp.route(f"{STAFF_PREFIX}/<int:question_id>/show", methods=["POST"])
 @role_required(*MODERATOR_ROLES)
 def show(conference_id: int, question_id: int):
     """ "Cho hiển thị công khai": residents may read the question, without its sender, and support it."""
-    conference = _conference(conference_id)
-    question = _question(conference, question_id)
-    _authorise(conference)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        message, field = _form_problem(form)
-        return _refused(conference, question, message, field=field, status=400, form=form)
-    try:
-        question = operations.show_question(question, by=current_user)
-    except DialogueError as error:
-        return _operation_refused(conference, question, error, form)
-    db.session.commit()
-    return _decided(
-        conference,
-        question,
+    return _moderate(
+        conference_id,
+        question_id,
+        DecisionForm(),
+        lambda question, form: operations.show_question(question, by=current_user),
         _("The question is shown on the public list, without its sender."),
-        form,
     )
 
 
@@ -666,13 +662,10 @@ def show(conference_id: int, question_id: int):
 @role_required(*MODERATOR_ROLES)
 def hide(conference_id: int, question_id: int):
     """ "Thôi hiển thị": off the public list; its supports are kept."""
-    conference = _conference(conference_id)
-    question = _question(conference, question_id)
-    _authorise(conference)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        message, field = _form_problem(form)
-        return _refused(conference, question, message, field=field, status=400, form=form)
-    question = operations.hide_question(question, by=current_user)
-    db.session.commit()
-    return _decided(conference, question, _("The question is no longer on the public list."), form)
+    return _moderate(
+        conference_id,
+        question_id,
+        DecisionForm(),
+        lambda question, form: operations.hide_question(question, by=current_user),
+        _("The question is no longer on the public list."),
+    )
