@@ -237,6 +237,10 @@
     // The server's own markup, the turn's number put in its place (a number, nothing typed).
     holder.innerHTML = template.innerHTML.split("{turn}").join(id);
     var form = holder.querySelector("form.rate");
+    Array.prototype.forEach.call(form.querySelectorAll("a[data-address]"), function (link) {
+      link.setAttribute("href", link.getAttribute("data-address"));
+      link.removeAttribute("data-address");
+    });
     enhance(form);
     return form;
   }
