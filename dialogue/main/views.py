@@ -16,10 +16,16 @@ from flask_login import current_user
 
 from dialogue.auth.access import admin_required, login_required, public
 from dialogue.conferences.models import Conference, ConferenceStatus
-from dialogue.core.scoping import get_scoped_or_404, scoped_select, set_working_ward
+from dialogue.core.scoping import (
+    current_ward,
+    get_scoped_or_404,
+    scoped_select,
+    set_working_ward,
+)
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db
 from dialogue.main.navigation import navigation_for, staff_menu
+from dialogue.main.waiting import waiting_items
 from dialogue.public import operations as public_operations
 from dialogue.wards.models import Ward
 from dialogue.web import LOCALE_KEY
@@ -57,7 +63,10 @@ def index():
         .limit(10)
     ).all()
     return render_template(
-        "main/index.html", conferences=conferences, publications=_publication_deadlines()
+        "main/index.html",
+        waiting=waiting_items(current_user, current_ward()),
+        conferences=conferences,
+        publications=_publication_deadlines(),
     )
 
 
