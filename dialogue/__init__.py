@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.photos.views import bp as photos_bp
     from dialogue.public.views import bp as public_bp
     from dialogue.questions.views import bp as questions_bp
+    from dialogue.stats.views import bp as stats_bp
     from dialogue.wards.views import bp as wards_bp
 
     for blueprint in (
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         feedback_bp,
         ratings_bp,
         help_bp,
+        stats_bp,
     ):
         app.register_blueprint(blueprint)
 

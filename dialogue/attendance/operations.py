@@ -562,12 +562,15 @@ def count_attendance(conference: Conference, *, locale: str = "vi") -> Attendanc
 
 
 def _add_tallies(conference, total, groups, no_group, categories, no_category) -> None:
-    """Add the head counts of paper records to the rows and the total.
+    add_tallies(tallies_of(conference), total, groups, no_group, categories, no_category)
+
+
+def add_tallies(tallies, total, groups, no_group, categories, no_category) -> None:
+    """Add the head counts of one conference's paper records to the rows and the total.
 
     The counts by group and by category are two views of the same people: the total is the
     larger of the two sums, and what one view leaves unplaced goes to its "none" row.
     """
-    tallies = tallies_of(conference)
     if not tallies:
         return
     sums = {"group": [0, 0], "category": [0, 0]}

@@ -25,6 +25,7 @@ _ITEMS = (
     NavItem("conferences.index", _l("Conferences"), None),
     NavItem("followup.queue", _l("Referred questions"), None),
     NavItem("people.index", _l("People"), frozenset({Role.ORGANISER})),
+    NavItem("stats.index", _l("Figures"), frozenset({Role.ORGANISER, Role.CHAIR})),
     NavItem("wards.reference", _l("Reference lists"), frozenset({Role.ADMINISTRATOR})),
     NavItem("accounts.index", _l("Staff accounts"), frozenset({Role.ADMINISTRATOR})),
     NavItem("wards.index", _l("Wards"), frozenset({Role.ADMINISTRATOR})),

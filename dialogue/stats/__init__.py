@@ -1,0 +1,1 @@
+"""The ward's figures across its conferences, for a chosen period."""
