@@ -23,6 +23,7 @@ from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.documents.operations import allocate_number
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
+from dialogue.feedback.survey import survey_address
 from dialogue.invitations import letters, operations
 from dialogue.wards.models import ResidentialGroup
 
@@ -94,6 +95,11 @@ def decoded_qr(page) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
+def check_in_codes(page) -> list[str]:
+    """The codes of a letter but the satisfaction survey's (its address, the same on every letter)."""
+    return [text for text in decoded_qr(page) if not text.endswith("/khao-sat")]
+
+
 def letters_numbers(conference_id: int) -> list[str]:
     db.session.commit()
     return [
@@ -150,7 +156,8 @@ def test_one_letter_a_page_in_the_decree_layout(app, ward, conference):
             assert "Nguyễn Văn A" in text
             assert "Nơi nhận:" in text and "- Như trên;" in text and "- Lưu: VT." in text
             assert "Mã điểm danh — xuất trình tại bàn đón tiếp" in flat
-            assert decoded_qr(page) == [attendee.token]
+            assert check_in_codes(page) == [attendee.token]
+            assert decoded_qr(page).count(survey_address(conference)) == 1
         by_name = {a.full_name: page_text(p) for a, p in zip(attendees, pages, strict=True)}
         # The title already names the group: it is not repeated as the organisation.
         addressed = " ".join(by_name["Nguyễn Thị Ánh Tuyết"].split()).casefold()
@@ -248,7 +255,7 @@ def test_a_long_agenda_still_keeps_one_letter_a_page(app, ward, conference):
         assert len(pages) == len(attendees)
         flat = " ".join(page_text(pages[0]).split())
         assert "Mục 8: báo cáo" in flat and "Nơi nhận:" in flat
-        assert decoded_qr(pages[0]) == [attendees[0].token]
+        assert check_in_codes(pages[0]) == [attendees[0].token]
 
 
 # -- numbering ------------------------------------------------------------------------------
@@ -371,7 +378,7 @@ def test_one_letter_for_one_invitee(client, organiser, conference):
     with pdf:
         assert len(pages) == 1
         assert attendee.full_name in page_text(pages[0])
-        assert decoded_qr(pages[0]) == [attendee.token]
+        assert check_in_codes(pages[0]) == [attendee.token]
     # The whole set, printed later, carries the same number.
     client.post(f"/conferences/{conference.id}/invitations/letters.pdf")
     assert letters_numbers(conference.id) == ["01/GM-UBND"]

@@ -72,7 +72,7 @@ class LettersDocument:
 
 
 def qr_data_uri(token: str) -> str:
-    """Return a PNG data URI of a QR code that carries ``token`` and nothing else."""
+    """Return a PNG data URI of a QR code that carries ``token`` (or an address) and nothing else."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
     code.add_data(token)
     code.make(fit=True)
@@ -159,8 +159,7 @@ def compose_letters(
 
 
 def _survey(conference: Conference) -> dict[str, str]:
-    """The survey's address, printed as text: a second code beside the check-in code would be
-    scanned at the door by mistake."""
+    """The survey's address and last day, while it can still be answered."""
     from dialogue.feedback import survey
 
     if conference.status is ConferenceStatus.CANCELLED or conference.is_recorded_afterwards:
@@ -182,6 +181,7 @@ def render_letters(document: LettersDocument) -> bytes:
         doc=document,
         qr_codes=[qr_data_uri(letter.token) for letter in document.letters],
         qr_caption=QR_CAPTION,
+        survey_qr=qr_data_uri(document.survey_url) if document.survey_url else "",
     )
 
 
