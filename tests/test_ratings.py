@@ -646,6 +646,20 @@ def test_a_script_that_drops_its_identifier_is_stopped_per_address(limited, app,
     assert other.status_code == 302
 
 
+def test_a_hall_of_new_phones_behind_one_address_is_not_locked_out(limited, app, running):
+    # More new phones than one device may post in a minute: their first posts count only
+    # against the address's new devices, never against one another as if they were one phone.
+    app.config["RATELIMIT_NEW_DEVICES"] = "50 per hour"
+    turn = turns_of(running)[0]
+    phones = [app.test_client() for _ in range(12)]
+    for phone in phones:
+        assert phone.post(rate_url(turn), data={"level": "satisfied"}).status_code == 302
+    for phone in phones:
+        changed = phone.post(rate_url(turn), data={"level": "very_satisfied"}, headers=JSON)
+        assert changed.status_code == 200
+    assert len(all_ratings()) == 12
+
+
 def test_two_posts_of_one_device_at_once_count_once(app, running):
     turn = turns_of(running)[0]
     url = rate_url(turn)

@@ -106,9 +106,8 @@ def posted_from_another_site() -> bool:
 
 
 def limit_key() -> str:
-    """The rate limiter's key for one device (its address when it has no identifier yet)."""
-    key = known_device_key()
-    return f"device:{key}" if key else f"address:{request.remote_addr}"
+    """The rate limiter's key for one device (only asked for a request that has one)."""
+    return f"device:{known_device_key()}"
 
 
 def _address_limit() -> str:
@@ -135,6 +134,13 @@ def feedback_limits(view):
     """
     from dialogue.extensions import limiter
 
+    # A phone's first post (no identifier yet) counts against its address's new devices only:
+    # counted per device under the address, a hall's first thirty phones would lock out the rest.
     view = limiter.limit(_new_device_limit, methods=["POST"], exempt_when=_has_device)(view)
-    view = limiter.limit(_device_limit, methods=["POST"], key_func=limit_key)(view)
+    view = limiter.limit(
+        _device_limit,
+        methods=["POST"],
+        key_func=limit_key,
+        exempt_when=lambda: not _has_device(),
+    )(view)
     return limiter.limit(_address_limit, methods=["POST"])(view)
