@@ -764,8 +764,9 @@ def test_invitation_letters_print_the_survey_address(app, ward, make_conference,
         text = " ".join(pdf.pages[0].extract_text().split())
         image = pdf.pages[0].to_image(resolution=200).original
     assert "Phiếu khảo sát sự hài lòng (từ khi khai mạc Hội nghị đến hết ngày" in text
-    # One code only, the check-in code: the survey's address is printed as text.
-    assert len(zxingcpp.read_barcodes(image)) == 1
+    # Two codes: the check-in code, and the survey's own beside its line, carrying its address.
+    codes = [code.text for code in zxingcpp.read_barcodes(image)]
+    assert len(codes) == 2 and document.survey_url in codes
 
 
 # -- the minutes ----------------------------------------------------------------------------

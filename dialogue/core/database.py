@@ -32,11 +32,36 @@ def begin_immediately(enabled: bool = True) -> None:
     _writer.set(enabled)
 
 
+def reads_first() -> None:
+    """Let this request read without SQLite's write lock, until it calls :func:`begin_writing`.
+
+    For the posts that come in floods (residents' ratings, supports, survey answers): what they
+    read and check holds no lock that the secretaries' saves would wait for.
+    """
+    g._sqlite_write_lock_taken = True
+
+
+def begin_writing() -> None:
+    """End this request's reads and take SQLite's write lock for what it does next.
+
+    A read transaction cannot become a write transaction under WAL once another connection has
+    written (SQLite answers "database is locked" at once), so the reads end here, holding
+    nothing written; the session reloads what it needs under the lock. Nothing on PostgreSQL.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session().in_transaction():
+        db.session.commit()
+    g._sqlite_write_now = True
+
+
 def _wants_write_lock() -> bool:
     if _writer.get():
         return True
     if not has_request_context() or request.method in _READ_METHODS:
         return False
+    if g.pop("_sqlite_write_now", False):
+        return True
     # Only the request's first transaction: what a view reads after its commit (a JSON
     # answer, counts to show) must not queue behind, or hold up, the other writers.
     if g.get("_sqlite_write_lock_taken"):

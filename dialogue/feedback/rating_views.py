@@ -30,6 +30,7 @@ from flask_login import current_user
 from dialogue.auth.access import public, role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.database import begin_writing, reads_first
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.core.urls import is_safe_next
 from dialogue.errors import DialogueError
@@ -411,6 +412,7 @@ def _take(context: _Context, device_key: str):
             _("Your question has no answer to rate yet. Come back once it is answered."),
             status=409,
         )
+    begin_writing()
     try:
         rated = ratings.rate_answer(
             context.turn,
@@ -452,6 +454,7 @@ def _cross_site_message() -> str:
 @public
 @feedback_limits
 def rate(ward_slug: str, conference_id: int, turn_id: int):
+    reads_first()
     if request.method == "GET":
         turn = _public_turn(ward_slug, conference_id, turn_id)
         kind = _kind_of(request.args.get("kind"))
@@ -491,6 +494,7 @@ def rate(ward_slug: str, conference_id: int, turn_id: int):
 @public
 @feedback_limits
 def rate_as_asker(ward_slug: str, token: str):
+    reads_first()
     context, question = _asker_context(ward_slug, token)
     if posted_from_another_site():
         return context.refused(_cross_site_message(), status=403)

@@ -28,6 +28,7 @@ from flask_login import current_user
 from dialogue.auth.access import public, role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.database import begin_writing, reads_first
 from dialogue.core.dates import vn_date, vn_datetime, vn_short_date
 from dialogue.core.forms import show_error
 from dialogue.core.locale import current_locale
@@ -155,6 +156,7 @@ def _prepare_rate_limit_message():
 @public
 @feedback_limits
 def answer(ward_slug: str, conference_id: int):
+    reads_first()
     ward = _ward_or_404(ward_slug)
     conference = _public_conference_or_404(ward, conference_id)
     window = survey.survey_window(conference)
@@ -190,6 +192,7 @@ def answer(ward_slug: str, conference_id: int):
     form = SurveyAnswerForm()
     if not form.validate():
         return _render_answer(conference, window, form, status=422)
+    begin_writing()
     try:
         recorded = survey.record_online_answer(conference, form.to_data(), device.key)
     except survey.SurveyClosed as error:

@@ -31,6 +31,7 @@ from werkzeug.routing import BuildError
 from dialogue.auth.access import public, role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
+from dialogue.core.database import begin_writing, reads_first
 from dialogue.core.forms import show_error
 from dialogue.core.locale import current_locale
 from dialogue.core.scoping import get_scoped_or_404
@@ -341,6 +342,7 @@ def _supported_message(result: supports.Supported) -> str:
 @feedback_limits
 def support(ward_slug: str, conference_id: int, question_id: int):
     """ "Tôi cũng quan tâm", or its withdrawal (``intent=withdraw``): one per device."""
+    reads_first()
     ward = _ward_or_404(ward_slug)
     conference = _public_conference_or_404(ward, conference_id)
     if posted_from_another_site():
@@ -381,6 +383,7 @@ def support(ward_slug: str, conference_id: int, question_id: int):
             question_id=question_id,
         )
     operation = supports.support_question if intent == "support" else supports.withdraw_support
+    begin_writing()
     try:
         result = operation(question, device.key)
     except DialogueError as error:
