@@ -94,6 +94,8 @@ def test_a_referred_question_is_followed_to_a_published_answer(
     page.select_option("#referral_unit_id", label="Công chức Địa chính - Xây dựng")
     page.locator("#save-button").click()
     expect(page.locator("#turn-list")).to_contain_text("Công chức Địa chính - Xây dựng")
+    # The console shows a save at once and sends it behind: sign out once it has arrived.
+    expect(page.locator("#net-state")).to_have_attribute("data-waiting", "0")
     _sign_out(page, live_server)
     db.session.commit()
     referral = db.session.query(Referral).one()
