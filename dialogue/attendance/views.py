@@ -38,6 +38,7 @@ from dialogue.auth.access import role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference
 from dialogue.core.locale import current_locale
+from dialogue.core.responses import wants_json
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
@@ -47,11 +48,6 @@ bp = Blueprint("attendance", __name__, url_prefix="/conferences/<int:conference_
 
 DESK_ROLES = (Role.ORGANISER, Role.SECRETARY)
 LATEST_LIMIT = 15
-
-
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def _conference(conference_id: int) -> Conference:
@@ -174,7 +170,7 @@ def _walk_in_form(conference: Conference, **kwargs) -> WalkInForm:
 
 def _outcome(conference: Conference, message: str, level: str, *, attendee=None, status=200):
     """Answer an action: JSON for the desk's script, else flash and back to the desk."""
-    if _wants_json():
+    if wants_json():
         payload = {"ok": level != "error", "level": level, "message": message}
         if attendee is not None:
             payload["attendee"] = _attendee_json(conference, attendee)
@@ -341,7 +337,7 @@ def check_in_code(conference_id: int):
             response = _outcome(conference, message, level, attendee=marked.attendee)
             db.session.commit()
             return response
-    if _wants_json():
+    if wants_json():
         return _outcome(conference, " ".join(form.token.errors), "error", status=status)
     # The box is emptied for the next scan; the message beside it says what was wrong.
     form.token.raw_data = []
@@ -459,7 +455,7 @@ def walk_in(conference_id: int):
                 "%(name)s has been added as a walk-in and checked in.", name=attendee.full_name
             )
             return _outcome(conference, message, "success", attendee=attendee)
-    if _wants_json():
+    if wants_json():
         return jsonify(
             ok=False,
             level="error",

@@ -31,6 +31,7 @@ from dialogue.auth.access import public, role_required
 from dialogue.auth.models import Role
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.database import begin_writing, reads_first
+from dialogue.core.responses import PRIVATE_HEADERS, wants_json
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.core.urls import is_safe_next
 from dialogue.errors import DialogueError
@@ -57,21 +58,10 @@ PUBLIC_PREFIX = "/p/<ward_slug>/hoi-nghi/<int:conference_id>"
 RESULT_ROLES = (Role.CHAIR, Role.ORGANISER, Role.SECRETARY)
 # What one device rated is its own: never kept by a shared cache.
 NO_STORE = {"Cache-Control": "no-store"}
-# The asker's private link must not travel on, nor be kept or indexed (as its page).
-PRIVATE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cache-Control": "no-store",
-}
 # A post that only sends a comment after the choice (the earlier level stays).
 COMMENT_ONLY = "comment"
 # Sections of the pages, where a link to one answer lands ("#danh-gia-cau-tra-loi").
 SECTION_ANCHOR = "danh-gia-cau-tra-loi"
-
-
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def _headers(response, headers: dict):
@@ -323,7 +313,7 @@ class _Context:
     headers: dict
 
     def refused(self, message: str, *, field: str | None = None, status: int):
-        if _wants_json():
+        if wants_json():
             return _headers(jsonify(ok=False, message=message, field=field), self.headers), status
         if field and field in self.form:
             self.form[field].errors = [message]
@@ -433,7 +423,7 @@ def _take(context: _Context, device_key: str):
         number=_turn_number(context.turn),
         level=rating.level.title,
     )
-    if _wants_json():
+    if wants_json():
         return _headers(
             jsonify(ok=True, message=message, rating=ratings.rating_payload(rating)),
             context.headers,

@@ -32,6 +32,7 @@ from dialogue.core.database import begin_writing, reads_first
 from dialogue.core.dates import vn_date, vn_datetime, vn_short_date
 from dialogue.core.forms import show_error
 from dialogue.core.locale import current_locale
+from dialogue.core.responses import wants_json
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.documents import csv as csv_writer
 from dialogue.documents import xlsx as xlsx_writer
@@ -64,11 +65,6 @@ EXPORT_STEM = "phieu-khao-sat"
 # The form shows this device's own answer: no cache may keep it or hand it to another.
 PER_VISITOR_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 LEVELS = tuple(LikertLevel)
-
-
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def visits_title(visits: int | None) -> str:
@@ -358,7 +354,7 @@ def paper(conference_id: int):
             "feedback/survey_paper.html", form=form, **_paper_context(conference)
         )
     if not survey.can_enter_paper(conference, current_user):
-        if _wants_json():
+        if wants_json():
             message = _("Only organisers and secretaries type in paper forms.")
             return jsonify(ok=False, message=message, field=None), 403
         abort(403)
@@ -382,11 +378,11 @@ def paper(conference_id: int):
                 if number
                 else _("Form saved: %(tally)s.", tally=survey.tally_text(entry))
             )
-            if _wants_json():
+            if wants_json():
                 return _paper_json(conference, message=message, entry=entry)
             flash(message, "success")
             return redirect(url_for("feedback.paper", conference_id=conference.id))
-    if _wants_json():
+    if wants_json():
         return _paper_errors_json(form)
     return render_template(
         "feedback/survey_paper.html", form=form, **_paper_context(conference)
@@ -411,12 +407,12 @@ def paper_delete(conference_id: int, response_id: int):
         survey.delete_paper_answer(entry, by=current_user)
     except PermissionDenied as error:
         db.session.rollback()
-        if _wants_json():
+        if wants_json():
             return jsonify(ok=False, message=error.message, field=None), 403
         abort(403)
     db.session.commit()
     message = _("%(form)s was taken back: it no longer counts.", form=label)
-    if _wants_json():
+    if wants_json():
         return _paper_json(conference, message=message)
     flash(message, "success")
     return redirect(url_for("feedback.paper", conference_id=conference.id))

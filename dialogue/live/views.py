@@ -33,6 +33,7 @@ from dialogue.auth.access import role_required
 from dialogue.auth.models import Role, User
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.locale import current_locale
+from dialogue.core.responses import wants_json
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
@@ -77,10 +78,8 @@ def records_turns(conference: Conference, user: User) -> bool:
 
 
 def _wants_json() -> bool:
-    if request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    # The console's script sends JSON and reads JSON, whatever it accepts.
+    return request.is_json or wants_json()
 
 
 def _authorise_write(conference: Conference) -> None:

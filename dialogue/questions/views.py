@@ -34,6 +34,7 @@ from dialogue.conferences.models import Conference
 from dialogue.core.database import begin_writing, reads_first
 from dialogue.core.forms import show_error
 from dialogue.core.locale import current_locale
+from dialogue.core.responses import PRIVATE_HEADERS, wants_json
 from dialogue.core.scoping import get_scoped_or_404
 from dialogue.core.urls import is_safe_next
 from dialogue.errors import DialogueError
@@ -72,21 +73,10 @@ SUPPORT_REFRESH_SECONDS = 15
 # A device that pressed "Tôi cũng quan tâm" again without a script is offered to withdraw.
 WITHDRAW_OFFER_KEY = "supports.withdraw_offer"
 MODERATOR_ROLES = (Role.ORGANISER, Role.SECRETARY)
-# The private link must not travel to other sites, nor be kept by shared caches or indexed.
-PRIVATE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cache-Control": "no-store",
-}
 
 
 def _questions_limit() -> str:
     return current_app.config["RATELIMIT_QUESTIONS"]
-
-
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def _private(response, status: int = 200):
@@ -308,7 +298,7 @@ def _support_refused(
     conference: Conference, message: str, *, status: int, question_id: int | None = None
 ):
     """Say why a press was not counted: in JSON to the script, or on the list itself."""
-    if _wants_json():
+    if wants_json():
         response = jsonify(ok=False, message=message, question=question_id)
         response.status_code = status
         response.headers["Cache-Control"] = "no-store"
@@ -391,7 +381,7 @@ def support(ward_slug: str, conference_id: int, question_id: int):
         return _support_refused(conference, error.message, status=409, question_id=question_id)
     db.session.commit()
     message = _supported_message(result)
-    if _wants_json():
+    if wants_json():
         response = jsonify(
             ok=True,
             message=message,
@@ -429,7 +419,7 @@ def _question(conference: Conference, question_id: int) -> ResidentQuestion:
 def _authorise(conference: Conference) -> None:
     if operations.can_moderate(conference, current_user):
         return
-    if _wants_json():
+    if wants_json():
         message = _("Only the conference's secretaries and organisers moderate its questions.")
         abort(make_response(jsonify(ok=False, message=message, field=None), 403))
     abort(403)
@@ -493,7 +483,7 @@ def _render_queue(conference: Conference, *, problem: dict | None = None, status
 @role_required(*MODERATOR_ROLES)
 def queue(conference_id: int):
     conference = _conference(conference_id)
-    if _wants_json():
+    if wants_json():
         return jsonify(
             ok=True,
             questions=operations.queue_payload(conference),
@@ -507,7 +497,7 @@ def queue(conference_id: int):
 
 
 def _decided(conference: Conference, question: ResidentQuestion, message: str, form):
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=True, message=message, question=operations.question_payload(question))
     flash(message, "success")
     target = form.next.data
@@ -526,7 +516,7 @@ def _refused(
     form,
 ):
     """Say why the decision was not taken: in JSON, or on the queue with what was typed kept."""
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=False, message=message, field=field), status
     problem = {
         "id": question.id,
