@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import after_this_request, current_app, request
+from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, Signer
 
 COOKIE_NAME = "dialogue_device"
@@ -57,7 +57,14 @@ def asker_key(question_id: int) -> str:
 
 
 def _read_cookie() -> tuple[str | None, bool]:
-    raw = request.cookies.get(COOKIE_NAME)
+    """The request's identifier and whether its signature failed, checked once per request
+    (the limits and the view all ask)."""
+    if "_device_cookie" not in g:
+        g._device_cookie = _unsigned(request.cookies.get(COOKIE_NAME))
+    return g._device_cookie
+
+
+def _unsigned(raw: str | None) -> tuple[str | None, bool]:
     if not raw:
         return None, False
     try:
