@@ -39,12 +39,13 @@ from pathlib import Path
 
 from bench.harness import ROOT, Session, gunicorn, percentile, report, summary, worker_rss_mb
 from bench.live_session import (
-    VIEWERS_PER_PROCESS,
-    secretary_process,
-    viewer_process,
+    _environment as live_environment,
 )
 from bench.live_session import (
-    _environment as live_environment,
+    deliveries,
+    secretary_process,
+    viewer_process,
+    viewer_sizes,
 )
 
 PHONES_PER_PROCESS = 75
@@ -267,9 +268,7 @@ def run(args) -> dict:
     ) as (port, master):
         manager = context.Manager()
         started = manager.Queue()
-        sizes = [VIEWERS_PER_PROCESS] * (args.viewers // VIEWERS_PER_PROCESS)
-        if args.viewers % VIEWERS_PER_PROCESS:
-            sizes.append(args.viewers % VIEWERS_PER_PROCESS)
+        sizes = viewer_sizes(args.viewers)
         go_at = time.time() + 40
         plans = make_plans(args, info, go_at)
         chunks = [
@@ -306,16 +305,8 @@ def run(args) -> dict:
 
 def _result(args, saves, screens, told, held, idle_memory, busy_memory) -> dict:
     sent = {key: at for result in saves for key, at in result["sent"].items()}
-    delays = []
-    missing = 0
-    for screen in screens:
-        screen.pop("__errors__", 0)
-        screen.pop("__repeats__", None)
-        for key, at in sent.items():
-            if key in screen:
-                delays.append((screen[key] - at) * 1000)
-            else:
-                missing += 1
+    seconds, missing, _repeats, _errors = deliveries(sent, screens)
+    delays = [delay * 1000 for delay in seconds]
     save_times = [t for result in saves for t in result["timings"]["save"]]
     bare_times = [t for result in saves for t in result["timings"]["bare"]]
     post_times = [t for outcome in told for t in outcome["timings"]]

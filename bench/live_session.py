@@ -227,6 +227,30 @@ def secretary_process(port: int, username: str, console: str, seconds: int, go_a
     return {"timings": timings, "sent": sent, "failures": failures}
 
 
+def viewer_sizes(viewers: int) -> list[int]:
+    """How many streams each viewer process holds."""
+    sizes = [VIEWERS_PER_PROCESS] * (viewers // VIEWERS_PER_PROCESS)
+    if viewers % VIEWERS_PER_PROCESS:
+        sizes.append(viewers % VIEWERS_PER_PROCESS)
+    return sizes
+
+
+def deliveries(sent: dict[str, float], screens: list[dict]) -> tuple[list[float], int, int, int]:
+    """Each turn's delay (s) to each screen that showed it; turns missing from screens, shown
+    twice, and streams that broke."""
+    delays: list[float] = []
+    missing = repeats = stream_errors = 0
+    for screen in screens:
+        stream_errors += screen.pop("__errors__", 0)
+        repeats += len(screen.pop("__repeats__", []))
+        for key, at in sent.items():
+            if key in screen:
+                delays.append(screen[key] - at)
+            else:
+                missing += 1
+    return delays, missing, repeats, stream_errors
+
+
 def run(args) -> dict:
     info = seed(args.database_url, args.redis_url, args.secretaries)
     conference_id = info["conference_id"]
@@ -244,9 +268,7 @@ def run(args) -> dict:
     ) as (port, master):
         manager = context.Manager()
         started = manager.Queue()
-        sizes = [VIEWERS_PER_PROCESS] * (args.viewers // VIEWERS_PER_PROCESS)
-        if args.viewers % VIEWERS_PER_PROCESS:
-            sizes.append(args.viewers % VIEWERS_PER_PROCESS)
+        sizes = viewer_sizes(args.viewers)
         with context.Pool(len(sizes) + args.secretaries) as pool:
             viewers = [
                 pool.apply_async(viewer_process, (port, stream, size, watch_seconds, started))
@@ -272,18 +294,7 @@ def run(args) -> dict:
     stored = count_turns(args.database_url, args.redis_url, conference_id)
 
     sent = {key: at for result in saves for key, at in result["sent"].items()}
-    delays: list[float] = []
-    missing = 0
-    repeats = 0
-    stream_errors = 0
-    for screen in screens:
-        stream_errors += screen.pop("__errors__", 0)
-        repeats += len(screen.pop("__repeats__", []))
-        for key, at in sent.items():
-            if key in screen:
-                delays.append(screen[key] - at)
-            else:
-                missing += 1
+    delays, missing, repeats, stream_errors = deliveries(sent, screens)
     timings = {"bare": [], "save": []}
     failures = []
     for result in saves:
