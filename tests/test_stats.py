@@ -40,7 +40,14 @@ def _utc(*args) -> datetime:
 
 @pytest.fixture
 def data(ward, other_ward, make_conference):
-    """Two conferences of 2024 (the second begins 1/7 local, 30/6 in UTC), one of 2023."""
+    return build_data(ward, other_ward, make_conference)
+
+
+def build_data(ward, other_ward, make_conference) -> dict:
+    """Two conferences of 2024 (the second begins 1/7 local, 30/6 in UTC), one of 2023.
+
+    Shared with the exports' tests (tests/test_stats_export.py), which check the same figures.
+    """
     group_a = ResidentialGroup(ward=ward, number=901, name="Tổ dân phố số 901")
     group_b = ResidentialGroup(ward=ward, number=902, name="Tổ dân phố số 902")
     category = DelegateCategory(ward=ward, code="T-X", name_vi="Đại biểu thử", position=900)

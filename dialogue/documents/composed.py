@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 # -- documents -------------------------------------------------------------------------------
@@ -178,9 +179,10 @@ class Kind(StrEnum):
     INTEGER = "integer"
     DATE = "date"
     DATETIME = "datetime"  # naive local time: spreadsheets have no time zones
+    PERCENT = "percent"  # given in per cent (52.8 for 52,8%), None where nothing divides
 
 
-Value = str | int | date | datetime | None
+Value = str | int | Decimal | date | datetime | None
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Rows:
-    """A sheet of rows: the columns, then one mapping (column key → value) a row."""
+    """A sheet of rows: the columns, then one mapping (column key → value) a row.
+
+    ``heading``, when given, is a line a workbook prints above the column headers (what the
+    sheet holds, for which period); a CSV file has no room for it.
+    """
 
     title: str
     columns: tuple[Column, ...]
     rows: Sequence[dict[str, Value]]
     properties: Properties = field(default_factory=lambda: Properties(title=""))
+    heading: str = ""

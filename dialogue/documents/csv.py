@@ -19,7 +19,8 @@ MIMETYPE = "text/csv; charset=utf-8"
 def _value(value: Value, kind: Kind) -> str:
     if value is None:
         return ""
-    if kind is Kind.INTEGER:
+    if kind in (Kind.INTEGER, Kind.PERCENT):
+        # A percentage as its number of per cent ("52.8"): the column's header says "%".
         return str(value)
     if kind is Kind.DATE:
         return vn_short_date(value)

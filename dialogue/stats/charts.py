@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import pygal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pygal.style import Style
 
 from dialogue.dossier.figures import format_count, format_rate
+from dialogue.stats.figures import WardFigures
 
 # pygal adds to ``sys.meta_path`` a finder for its map plugins (pygal.maps.*, unused here) that
 # has only the ``find_module`` Python 3.12 drops: every later import then warns. Take it out.
@@ -28,21 +30,45 @@ sys.meta_path[:] = [
 ]
 # pygal's tooltip configuration: JSON, never a "</script>" inside.
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
-WIDTH = 800
-ROW_HEIGHT = 34
-# The palette of the application's stylesheet: distinguishable in grey on paper as well.
+# The palette of the application's stylesheet.
 COLOURS = ("#1d5fa8", "#d9822b", "#2e8b57", "#b03a2e", "#6c5b7b", "#7f8c8d")
 
 
-def _style() -> Style:
+@dataclass(frozen=True)
+class Look:
+    """The colours, typeface and size of a chart: for the screen or for an official document.
+
+    ``width`` and ``row_height`` are in the SVG's own units: the image is scaled to its box,
+    so a narrower drawing prints its text larger.
+    """
+
+    colours: tuple[str, ...]
+    font_family: str
+    width: int = 800
+    row_height: int = 34
+
+
+SCREEN = Look(COLOURS, "'Liberation Sans', Arial, sans-serif")
+# An official report is printed in black on office printers: greys far enough apart to tell
+# the stacked parts of a bar one from another, light enough for the black values on them;
+# the document's own bundled serif, about 10 pt at the text block's width, compact rows.
+PAPER = Look(
+    ("#7a7a7a", "#b8b8b8", "#e2e2e2", "#9a9a9a", "#cfcfcf", "#5f5f5f"),
+    "'Dialogue Serif'",
+    width=600,
+    row_height=24,
+)
+
+
+def _style(look: Look) -> Style:
     return Style(
         background="transparent",
         plot_background="transparent",
-        font_family="'Liberation Sans', Arial, sans-serif",
+        font_family=look.font_family,
         foreground="#1f2933",
         foreground_strong="#1f2933",
         foreground_subtle="#52606d",
-        colors=COLOURS,
+        colors=look.colours,
         opacity="1",
         opacity_hover="1",
         label_font_size=14,
@@ -66,16 +92,16 @@ class Chart:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
 
 
-def _config(kind, *, rows: int, locale, rate: bool = False, legend: bool = True):
+def _config(kind, *, rows: int, locale, look: Look, rate: bool = False, legend: bool = True):
     formatter = (
         (lambda value: format_rate(value, locale))
         if rate
         else (lambda value: format_count(round(value), locale))
     )
     return kind(
-        style=_style(),
-        width=WIDTH,
-        height=max(220, 110 + ROW_HEIGHT * rows),
+        style=_style(look),
+        width=look.width,
+        height=max(220, 110 + look.row_height * rows),
         js=[],
         disable_xml_declaration=True,
         show_legend=legend,
@@ -107,6 +133,7 @@ def bars(
     *,
     stacked: bool = False,
     locale=None,
+    look: Look = SCREEN,
 ) -> Chart:
     """Horizontal bars, one per label; several series side by side or stacked."""
     kind = pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar
@@ -114,6 +141,7 @@ def bars(
         kind,
         rows=len(labels) * (1 if stacked else max(1, len(series))),
         locale=locale,
+        look=look,
         legend=len(series) > 1,
     )
     # pygal draws the first label at the bottom: reversed, the chart reads like its table.
@@ -135,10 +163,23 @@ def bars(
     )
 
 
-def rates(title: str, labels: list[str], series: list[tuple[str, list]], *, locale=None) -> Chart:
+def rates(
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list]],
+    *,
+    locale=None,
+    look: Look = SCREEN,
+) -> Chart:
     """Percentages from 0 to 100, one group of bars per label, one bar per series."""
-    chart = _config(pygal.HorizontalBar, rows=len(labels) * len(series), locale=locale, rate=True)
+    chart = _config(
+        pygal.HorizontalBar, rows=len(labels) * len(series), locale=locale, look=look, rate=True
+    )
     chart.range = (0, 100)
+    # A mark every 20 per cent, whole numbers: eleven marks of "0,0%" crowd a narrow chart.
+    chart.y_labels = [{"value": n, "label": f"{n}%"} for n in range(0, 101, 20)]
+    # Room for the last mark, "100,0%", centred on the axis's end.
+    chart.margin_right = 28
     chart.x_labels = labels[::-1]
     for name, values in series:
         chart.add(name, [None if value is None else float(value) for value in values[::-1]])
@@ -146,3 +187,91 @@ def rates(title: str, labels: list[str], series: list[tuple[str, list]], *, loca
     return _finish(
         chart, _("Chart: %(title)s. The table beside it gives the figures.", title=title)
     )
+
+
+# -- the figures' charts --------------------------------------------------------------------------
+
+# The same, short enough for a chart's axis; the table beside it has the full names.
+DOSSIER_CHART_LABELS = {
+    "online_share": _l("Received online"),
+    "on_time_resolved": _l("In time, of resolved"),
+    "on_time_load": _l("In time or within the deadline, of all"),
+    "overdue": _l("Late or overdue, of all"),
+}
+
+
+def figure_charts(figures: WardFigures, locale: str, look: Look = SCREEN) -> dict[str, Chart]:
+    """The main blocks as charts; each block's table is the chart's text equivalent."""
+    found = {}
+    attendance = figures.attendance
+    if attendance.total.present:
+        found["groups"] = bars(
+            _("Present by residential group"),
+            [row.label for row in attendance.by_group],
+            [(_("Present"), [row.present for row in attendance.by_group])],
+            locale=locale,
+            look=look,
+        )
+        found["categories"] = bars(
+            _("Present by delegate category"),
+            [row.label for row in attendance.by_category],
+            [(_("Present"), [row.present for row in attendance.by_category])],
+            locale=locale,
+            look=look,
+        )
+    turns = figures.turns
+    if turns.total.total:
+        found["areas"] = bars(
+            _("Speaking turns by procedure area"),
+            [row.label for row in turns.areas],
+            [
+                (_("Answered on the spot"), [row.answered for row in turns.areas]),
+                (_("Referred for a written answer"), [row.referred for row in turns.areas]),
+                (_("Waiting for the answer"), [row.pending for row in turns.areas]),
+            ],
+            stacked=True,
+            locale=locale,
+            look=look,
+        )
+    referrals = figures.referrals
+    if referrals.total:
+        rows = referrals.rows()
+        found["referrals"] = bars(
+            _("Referred questions as they stand"),
+            [str(outcome.title) for outcome, _count, _share in rows],
+            [(_("Referred questions"), [count for _outcome, count, _share in rows])],
+            locale=locale,
+            look=look,
+        )
+    dossiers = figures.dossiers
+    if dossiers.current.reports or dossiers.previous.reports:
+        names = ("online_share", "on_time_resolved", "on_time_load", "overdue")
+        found["dossiers"] = rates(
+            _("Dossier rates, this period and the one before"),
+            [str(DOSSIER_CHART_LABELS[name]) for name in names],
+            [
+                (figures.period.label, [getattr(dossiers.current.rates, n) for n in names]),
+                (
+                    dossiers.previous_period.label,
+                    [getattr(dossiers.previous.rates, n) for n in names],
+                ),
+            ],
+            locale=locale,
+            look=look,
+        )
+    if figures.survey.responses:
+        found["survey"] = rates(
+            _("Satisfaction by element of the survey"),
+            [str(element.title) for element, _result in figures.survey.elements]
+            + [_("All five elements")],
+            [
+                (
+                    _("Satisfied"),
+                    [result.rate for _element, result in figures.survey.elements]
+                    + [figures.survey.overall.rate],
+                )
+            ],
+            locale=locale,
+            look=look,
+        )
+    return found

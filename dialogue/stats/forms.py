@@ -110,6 +110,18 @@ class PeriodForm(FlaskForm):
                 valid = False
         return valid
 
+    def query(self) -> dict[str, str]:
+        """The query string that chooses this period again: the exports' links keep it."""
+        if self.kind.data == "half":
+            return {"kind": "half", "year": str(self.year.data), "half": self.half.data}
+        if self.kind.data == "custom":
+            return {
+                "kind": "custom",
+                "start": self.start.data.isoformat(),
+                "end": self.end.data.isoformat(),
+            }
+        return {"kind": "year", "year": str(self.year.data)}
+
     def period(self) -> Period:
         """The period chosen; call after ``validate``."""
         if self.kind.data == "half":
