@@ -37,7 +37,8 @@ def test_seed_demo_prints_a_generated_password_that_signs_in(runner, client):
         assert username in result.output
     password = re.search(r"Password: (\S+)", result.output).group(1)
     assert len(password) >= 12
-    assert _count(Ward) == 1 and _count(Person) >= 110 and _count(Conference) == 3
+    # Thạch Bàn and the two wards of its history (dialogue.demo.history).
+    assert _count(Ward) == 3 and _count(Person) >= 110 and _count(Conference) > 3
     response = client.post("/auth/login", data={"username": "chair", "password": password})
     assert response.status_code == 302
 
@@ -58,7 +59,7 @@ def test_seed_demo_if_empty_twice_loads_once(runner):
     second = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
     assert second.exit_code == 0, second.output
     assert "not loaded" in second.output and "Password" not in second.output
-    assert _count(Ward) == 1 and _count(Person) == people and _count(User) == 5
+    assert _count(Ward) == 3 and _count(Person) == people and _count(User) == 13
 
 
 def test_seed_demo_if_empty_leaves_an_existing_ward_alone(runner, other_ward):
@@ -74,7 +75,7 @@ def test_seed_demo_twice_without_if_empty_fails_cleanly(runner):
     assert "exists already" in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
-    assert _count(Ward) == 1
+    assert _count(Ward) == 3
 
 
 def test_the_audit_log_names_the_command(runner):

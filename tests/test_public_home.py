@@ -286,7 +286,7 @@ def test_a_crawl_from_the_home_reaches_every_published_document_and_its_pdf(app,
     documents = db.session.scalars(sa.select(PublishedDocument)).all()
     assert len(documents) >= 2
     for document in documents:
-        page = f"/p/{demo.slug}/bien-ban/{document.public_code}"
+        page = f"/p/{document.conference.ward.slug}/bien-ban/{document.public_code}"
         assert reached.get(page) is not None, f"{document.number_label} not reached"
         assert reached[page].status_code == 200
         pdf = reached.get(f"{page}.pdf")

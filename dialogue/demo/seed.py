@@ -25,7 +25,8 @@ from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date
 from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_paragraphs
-from dialogue.demo import data, feedback
+from dialogue.demo import data, feedback, history
+from dialogue.demo.history_data import HISTORY_USERNAMES
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
 from dialogue.documents.pdf import render_pdf
@@ -52,14 +53,16 @@ from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
 
 DEMO_SLUG = data.WARD["slug"]
-DEMO_USERNAMES = tuple(username for username, *_rest in data.ACCOUNTS)
+DEMO_USERNAMES = tuple(username for username, *_rest in data.ACCOUNTS) + HISTORY_USERNAMES
 
 
-def load_demo(password: str) -> Ward:
+def load_demo(password: str, *, with_history: bool = True) -> Ward:
     """Create the demo ward with everything in it; the caller commits.
 
     Every demo account gets ``password``. Refuses when the demo ward or one of its
-    usernames exists already, so running it twice changes nothing.
+    usernames exists already, so running it twice changes nothing. ``with_history`` adds
+    the conferences of 2021 to mid-2026 and two more wards of the city with theirs
+    (``dialogue.demo.history``); without it only Thạch Bàn's three conferences are loaded.
     """
     if not password:
         raise ValidationFailed(_("The demo accounts need a password."), field="password")
@@ -156,11 +159,17 @@ def load_demo(password: str) -> Ward:
     feedback.add_ratings_2020(
         conference, db.session.scalars(sa.select(Turn).where(Turn.conference_id == conference.id))
     )
+    if with_history:
+        # Before the recent conference: the registers number the years' documents in order.
+        history.add_demo_history(ward, people, users)
     _add_recent_conference(ward, people, users, groups, categories, units)
     _add_next_conference(ward, people, users, categories)
+    addresses = [(user, f"{username}@{data.MAIL_DOMAIN}") for username, user in users.items()]
+    if with_history:
+        addresses += history.history_accounts(history.load_other_wards(password))
     # Last: the history played above is not mailed to anyone on the day the demo is loaded.
-    for username, user in users.items():
-        user.email = f"{username}@{data.MAIL_DOMAIN}"
+    for user, address in addresses:
+        user.email = address
     db.session.flush()
     return ward
 
