@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from dialogue.accounts.views import bp as accounts_bp
+    from dialogue.api.views import bp as api_bp
     from dialogue.archive.views import bp as archive_bp
     from dialogue.attendance.views import bp as attendance_bp
     from dialogue.audit.views import bp as audit_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         ratings_bp,
         help_bp,
         stats_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -102,6 +102,15 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             "DIALOGUE_FEEDBACK_DEVICE_RATE_LIMIT", "30 per minute;300 per hour"
         ),
         "RATELIMIT_NEW_DEVICES": env.get("DIALOGUE_NEW_DEVICE_RATE_LIMIT", "600 per hour"),
+        # The public API, per address: a newsroom or a city's dashboard reads it in bursts.
+        "RATELIMIT_API": env.get("DIALOGUE_API_RATE_LIMIT", "600 per minute;20000 per hour"),
+        # The licence the open data (API and yearly files) is published under.
+        "DIALOGUE_OPEN_DATA_LICENCE": env.get(
+            "DIALOGUE_OPEN_DATA_LICENCE", "Creative Commons Attribution 4.0 (CC BY 4.0)"
+        ),
+        "DIALOGUE_OPEN_DATA_LICENCE_URL": env.get(
+            "DIALOGUE_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/deed.vi"
+        ),
         "QUESTION_FORM_MIN_SECONDS": float(env.get("DIALOGUE_QUESTION_MIN_SECONDS", "3") or 3),
         "DIALOGUE_PG_DUMP": env.get("DIALOGUE_PG_DUMP", "pg_dump"),
         "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),

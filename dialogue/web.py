@@ -34,7 +34,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def select_locale() -> str:
-    if not has_request_context():
+    if not has_request_context() or _is_api_data():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_KEY)
     if chosen in current_app.config["DIALOGUE_LOCALES"]:
@@ -42,10 +42,16 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _is_api_data() -> bool:
+    """The API's answers are the same for everyone: never read from the session (its reference
+    page, for people, follows their language)."""
+    return request.path.startswith("/api/") and request.endpoint != "api.docs"
+
+
 def select_timezone() -> str:
     from dialogue.core.scoping import current_ward
 
-    if has_request_context() and current_user.is_authenticated:
+    if has_request_context() and not _is_api_data() and current_user.is_authenticated:
         ward = current_ward()
         if ward is not None:
             return ward.timezone
@@ -74,7 +80,7 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user and current_user.is_authenticated:
+    if not _is_api_data() and current_user and current_user.is_authenticated:
         # Pages of signed-in staff hold personal data: never keep them in shared caches.
         headers.setdefault("Cache-Control", "private, no-store")
     return response
@@ -153,6 +159,25 @@ def _register_error_handlers(app: Flask) -> None:
         )
 
 
+def _answer_api_errors_as_problems(app: Flask) -> None:
+    """Under /api/ every error is a problem-details document, never an HTML page."""
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from dialogue.api import http
+
+    for code, handlers in list(app.error_handler_spec[None].items()):
+        for exception_class, handler in list(handlers.items()):
+
+            def answer(error, handler=handler):
+                if not http.is_api_request():
+                    return handler(error)
+                if not isinstance(error, HTTPException):
+                    error = InternalServerError()
+                return http.from_http_error(error)
+
+            handlers[exception_class] = answer
+
+
 def _register_template_helpers(app: Flask) -> None:
     from dialogue.core.scoping import current_ward
 
@@ -200,4 +225,5 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.after_request(_security_headers)
     _register_error_handlers(app)
+    _answer_api_errors_as_problems(app)
     _register_template_helpers(app)

@@ -21,7 +21,7 @@ def app_config(app_config):
 
 @pytest.fixture
 def demo(app):
-    ward = load_demo("demo-password-1")
+    ward = load_demo("demo-password-1", with_history=False)
     db.session.commit()
     return ward
 

@@ -300,6 +300,16 @@ def _listed_documents(conference_ids: Sequence[int]) -> list[PublishedDocument]:
     return list(db.session.scalars(stmt))
 
 
+def document_groups_by_conference(
+    conference_ids: Sequence[int],
+) -> dict[int, list[DocumentGroup]]:
+    """Every published version of these conferences' documents, grouped, in one query."""
+    by_conference: dict[int, list[PublishedDocument]] = {}
+    for document in _listed_documents(conference_ids):
+        by_conference.setdefault(document.conference_id, []).append(document)
+    return {conference_id: _grouped(docs) for conference_id, docs in by_conference.items()}
+
+
 def conference_documents(conference: Conference) -> list[DocumentGroup]:
     """The conference's published documents, minutes first, each with all its versions."""
     return _grouped(_listed_documents([conference.id]))
@@ -447,12 +457,9 @@ def latest_documents_by_conference(
     conference_ids: Sequence[int],
 ) -> dict[int, list[PublishedDocument]]:
     """``latest_documents`` of several conferences in one query, by conference id."""
-    by_conference: dict[int, list[PublishedDocument]] = {}
-    for document in _listed_documents(conference_ids):
-        by_conference.setdefault(document.conference_id, []).append(document)
     return {
-        conference_id: [group.latest for group in _grouped(documents)]
-        for conference_id, documents in by_conference.items()
+        conference_id: [group.latest for group in groups]
+        for conference_id, groups in document_groups_by_conference(conference_ids).items()
     }
 
 

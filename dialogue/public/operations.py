@@ -39,7 +39,7 @@ def find_wards(query: str = "", *, page: int = 1):
     )
 
 
-def _visible(*conditions) -> sa.Select:
+def visible_conferences(*conditions) -> sa.Select:
     """Conferences residents may see: announced or later, or cancelled after being announced.
 
     One recorded afterwards only once its documents are published (``Conference.is_public``).
@@ -85,7 +85,7 @@ def next_conferences(ward_ids: Sequence[int]) -> dict[int, Conference]:
 
 def coming_conferences(ward: Ward) -> list[Conference]:
     """The ward's conferences still to come (or under way today), soonest first."""
-    stmt = _visible(Conference.ward_id == ward.id, Conference.start_dt >= _coming_since())
+    stmt = visible_conferences(Conference.ward_id == ward.id, Conference.start_dt >= _coming_since())
     return list(db.session.scalars(stmt.order_by(Conference.start_dt, Conference.id)))
 
 
@@ -99,7 +99,7 @@ class PastConference:
 def past_conferences(ward: Ward, *, limit: int = PAST_LIMIT) -> list[PastConference]:
     """The ward's latest conferences already held (or cancelled), newest first, with documents."""
     stmt = (
-        _visible(Conference.ward_id == ward.id, Conference.start_dt < _coming_since())
+        visible_conferences(Conference.ward_id == ward.id, Conference.start_dt < _coming_since())
         .order_by(Conference.start_dt.desc(), Conference.id.desc())
         .limit(limit)
     )
