@@ -165,7 +165,7 @@ def _answer_api_errors_as_problems(app: Flask) -> None:
 
     from dialogue.api import http
 
-    for code, handlers in list(app.error_handler_spec[None].items()):
+    for handlers in list(app.error_handler_spec[None].values()):
         for exception_class, handler in list(handlers.items()):
 
             def answer(error, handler=handler):
