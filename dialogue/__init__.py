@@ -47,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     from dialogue.attendance.views import bp as attendance_bp
     from dialogue.audit.views import bp as audit_bp
     from dialogue.auth.views import bp as auth_bp
+    from dialogue.city.views import bp as city_bp
     from dialogue.conferences.views import bp as conferences_bp
     from dialogue.dossier.views import bp as dossier_bp
     from dialogue.feed.views import bp as feed_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         ratings_bp,
         help_bp,
         stats_bp,
+        city_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -4,6 +4,7 @@ from dialogue.attendance.models import Attendee
 from dialogue.audit import recording  # noqa: F401  (registers the audit listener)
 from dialogue.audit.models import AuditEvent
 from dialogue.auth.models import User
+from dialogue.city.models import Province
 from dialogue.conferences.models import AgendaItem, ConclusionTask, Conference
 from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
@@ -36,6 +37,7 @@ __all__ = [
     "Conference",
     "DelegateCategory",
     "PendingImport",
+    "Province",
     "Person",
     "Photo",
     "PublishedDocument",

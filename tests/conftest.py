@@ -212,6 +212,17 @@ def make_user(app, ward):
             "password": PASSWORD,
             "role": role,
         }
+        if role is Role.CITY:
+            # A city officer of the province of ``ward`` (or of the one given), in no ward.
+            from dialogue.city.operations import assign_province, get_or_create_province
+
+            if "province" not in overrides:
+                place = overrides.get("ward", ward)
+                if place.province_record is None:
+                    assign_province(place, get_or_create_province(place.province or "Tỉnh thử"))
+                values["province"] = place.province_record
+            values["ward"] = None
+            overrides.pop("ward", None)
         values.update(overrides)
         user = create_user(**values)
         db.session.commit()

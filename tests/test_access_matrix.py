@@ -17,6 +17,7 @@ from PIL import Image
 from dialogue.attendance.models import Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
+from dialogue.city.operations import assign_province, get_or_create_province
 from dialogue.conferences.models import AgendaItem, ConferenceStatus
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
@@ -48,6 +49,9 @@ _serial = itertools.count(1)
 def _records(ward, make_person, make_conference, make_user, secretaries=(), responder=None):
     """One fresh record of every kind that appears in a URL, in ``ward``."""
     n = next(_serial)
+    if ward.province_record is None:
+        # The city officer's province is the own ward's; the other ward is in another one.
+        assign_province(ward, get_or_create_province(f"Tỉnh của {ward.name}"))
     person = make_person(ward=ward)
     unit = Unit(ward=ward, name=f"Bộ phận Một cửa {n}")
     group = ResidentialGroup(ward=ward, number=100 + n, name=f"Tổ dân phố số {100 + n}")
@@ -163,6 +167,7 @@ def _records(ward, make_person, make_conference, make_user, secretaries=(), resp
     return {
         "ward_id": ward.id,
         "ward_slug": ward.slug,
+        "province_id": ward.province_id,
         "person_id": person.id,
         "conference_id": conference.id,
         "user_id": staff.id,
@@ -186,6 +191,7 @@ def _records(ward, make_person, make_conference, make_user, secretaries=(), resp
         "request_id": unit_request.id,
         "response_id": paper_form.id,
         "version": 1,
+        "year": conference.start_dt.year,
     }
 
 
@@ -316,5 +322,8 @@ def test_matrix_covers_the_foundation_routes(app):
         "wards.reference",
         "audit.index",
         "main.healthz",
+        "city.index",
+        "city.ward",
+        "city.provinces",
     ):
         assert endpoint in endpoints

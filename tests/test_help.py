@@ -23,6 +23,7 @@ GUIDE_TITLES = {
     Role.SECRETARY: "Hướng dẫn cho thư ký",
     Role.CHAIR: "Hướng dẫn cho chủ tọa",
     Role.RESPONDER: "Hướng dẫn cho đơn vị trả lời",
+    Role.CITY: "Hướng dẫn cho cán bộ cấp tỉnh/thành phố",
 }
 
 

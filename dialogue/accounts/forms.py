@@ -14,7 +14,15 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dialogue.auth.forms import MIN_PASSWORD_LENGTH
@@ -30,8 +38,29 @@ def _optional_id(value) -> int | None:
     return int(value)
 
 
-def _role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.value, role.title) for role in Role]
+def _role_choices(roles=tuple(Role)) -> list[SelectChoice]:
+    return [SelectChoice(role.value, role.title) for role in roles]
+
+
+def _province_field():
+    return SelectField(
+        _l("Province or city"),
+        coerce=_optional_id,
+        invalid_value_message=_l("Choose a province from the list."),
+        invalid_choice_message=_l("Choose a province from the list."),
+        description=_l("For a city or province officer, who belongs to no ward."),
+    )
+
+
+def _province_choices(provinces) -> list[SelectChoice]:
+    return [SelectChoice("", _l("— no province —"))] + [
+        SelectChoice(str(province.id), province.name) for province in provinces
+    ]
+
+
+def _check_city_province(form, field) -> None:
+    if form.role.data is Role.CITY and not field.data:
+        raise ValidationError(_l("Choose the province of a city or province officer."))
 
 
 def _unit_choices(ward, keep=None) -> list[SelectChoice]:
@@ -40,6 +69,10 @@ def _unit_choices(ward, keep=None) -> list[SelectChoice]:
     return [SelectChoice("", _l("— no unit —"))] + [
         SelectChoice(str(unit.id), unit.name) for unit in units
     ]
+
+
+def _unit_choices_none() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— no unit —"))]
 
 
 def _role_field():
@@ -134,12 +167,14 @@ class CreateAccountForm(FlaskForm):
     show_units = SubmitField(_l("Show this ward's units"))
     unit_id = _unit_field()
     extra_unit_ids = _extra_units_field()
+    province_id = _province_field()
     email = _email_field()
     password, confirm_password = _new_password_fields()
 
-    def __init__(self, *args, wards, default_ward, **kwargs):
+    def __init__(self, *args, wards, default_ward, provinces=(), **kwargs):
         kwargs.setdefault("ward_id", default_ward.id)
         super().__init__(*args, **kwargs)
+        self.province_id.choices = _province_choices(provinces)
         self.ward_id.choices = [SelectChoice(str(ward.id), ward.display_name) for ward in wards]
         # The units offered are those of the ward chosen in the form, or of the working ward.
         self.chosen_ward = next(
@@ -147,6 +182,9 @@ class CreateAccountForm(FlaskForm):
         )
         self.unit_id.choices = _unit_choices(self.chosen_ward)
         self.extra_unit_ids.choices = _extra_unit_choices(self.chosen_ward)
+
+    def validate_province_id(self, field) -> None:
+        _check_city_province(self, field)
 
 
 class EditAccountForm(FlaskForm):
@@ -156,17 +194,31 @@ class EditAccountForm(FlaskForm):
     role = _role_field()
     unit_id = _unit_field()
     extra_unit_ids = _extra_units_field()
+    province_id = _province_field()
     email = _email_field()
     is_active = BooleanField(
         _l("Active"),
         description=_l("Deactivating an account signs it out on every device."),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, provinces=(), **kwargs):
         kwargs.setdefault("extra_unit_ids", [unit.id for unit in user.extra_units])
         super().__init__(*args, obj=user, **kwargs)
-        self.unit_id.choices = _unit_choices(user.ward, keep=user.unit)
-        self.extra_unit_ids.choices = _extra_unit_choices(user.ward)
+        # A ward's account keeps to the ward's roles, a city officer's to its own.
+        self.is_city_account = not user.role.is_ward_staff
+        self.role.choices = _role_choices(
+            [role for role in Role if role.is_ward_staff != self.is_city_account]
+        )
+        self.province_id.choices = _province_choices(provinces)
+        if self.is_city_account:
+            self.unit_id.choices = _unit_choices_none()
+            self.extra_unit_ids.choices = []
+        else:
+            self.unit_id.choices = _unit_choices(user.ward, keep=user.unit)
+            self.extra_unit_ids.choices = _extra_unit_choices(user.ward)
+
+    def validate_province_id(self, field) -> None:
+        _check_city_province(self, field)
 
 
 class ResetPasswordForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from dialogue.auth import operations as auth_operations
 from dialogue.auth.models import Role, User
+from dialogue.city.models import Province
 from dialogue.errors import PermissionDenied, ValidationFailed
 from dialogue.extensions import db
 from dialogue.wards.models import Unit, Ward
@@ -17,14 +18,25 @@ from dialogue.wards.models import Unit, Ward
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]+$")
 
 
-def _check_unit(ward_id: int, unit: Unit | None) -> None:
+def _check_unit(ward_id: int | None, unit: Unit | None) -> None:
     if unit is not None and unit.ward_id != ward_id:
         raise ValidationFailed(_("Choose a unit of the account's ward."), field="unit_id")
 
 
+def _check_place(role: Role, ward: Ward | None, province: Province | None) -> None:
+    """A city officer belongs to a province and no ward; everyone else to a ward."""
+    if role.is_ward_staff and ward is None:
+        raise ValidationFailed(_("Choose the account's ward."), field="ward_id")
+    if not role.is_ward_staff and province is None:
+        raise ValidationFailed(
+            _("Choose the province of a city or province officer."), field="province_id"
+        )
+
+
 def create_account(
     *,
-    ward: Ward,
+    ward: Ward | None,
+    province: Province | None = None,
     username: str,
     display_name: str,
     password: str,
@@ -33,7 +45,7 @@ def create_account(
     extra_units: list[Unit] | None = None,
     email: str = "",
 ) -> User:
-    """Create a staff account in ``ward``."""
+    """Create a staff account in ``ward``, or a city officer's account for ``province``."""
     username = auth_operations.normalize_username(username)
     if not USERNAME_PATTERN.fullmatch(username):
         raise ValidationFailed(
@@ -45,11 +57,18 @@ def create_account(
             _("The username %(username)s is taken. Choose another.", username=username),
             field="username",
         )
-    _check_unit(ward.id, unit)
+    _check_place(role, ward, province)
+    if not role.is_ward_staff:
+        ward, unit, extra_units = None, None, []
+    else:
+        province = None
+    ward_id = ward.id if ward is not None else None
+    _check_unit(ward_id, unit)
     for extra in extra_units or []:
-        _check_unit(ward.id, extra)
+        _check_unit(ward_id, extra)
     user = auth_operations.create_user(
         ward=ward,
+        province=province,
         username=username,
         display_name=display_name,
         password=password,
@@ -77,12 +96,23 @@ def update_account(
     is_active: bool,
     extra_units: list[Unit] | None = None,
     email: str | None = None,
+    province: Province | None = None,
 ) -> None:
     """Change an account; deactivating it signs it out everywhere.
 
     An administrator cannot lock themselves out: neither deactivate their own account
-    nor give up their own administrator role.
+    nor give up their own administrator role. A ward's account stays in its ward and a city
+    officer's in a province (the role does not cross): for the other, make a new account.
     """
+    if role.is_ward_staff != user.role.is_ward_staff:
+        raise ValidationFailed(
+            _("A ward's account cannot become a city officer's, nor the other way round."),
+            field="role",
+        )
+    if not role.is_ward_staff:
+        _check_place(role, None, province)
+        user.province = province
+        unit, extra_units = None, []
     if user.id == actor.id:
         if not is_active:
             raise PermissionDenied(_("You cannot deactivate your own account."), field="is_active")

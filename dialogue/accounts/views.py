@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from dialogue.accounts import operations
 from dialogue.accounts.forms import CreateAccountForm, EditAccountForm, ResetPasswordForm
 from dialogue.auth.access import admin_required
-from dialogue.auth.models import User
+from dialogue.auth.models import Role, User
+from dialogue.city.models import Province
 from dialogue.core.forms import show_error
 from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
 from dialogue.errors import DialogueError
@@ -23,6 +24,14 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
 
 def _chosen_unit(form) -> Unit | None:
     return get_scoped_or_404(Unit, form.unit_id.data) if form.unit_id.data else None
+
+
+def _chosen_province(form) -> Province | None:
+    return db.get_or_404(Province, form.province_id.data) if form.province_id.data else None
+
+
+def _provinces() -> list[Province]:
+    return list(db.session.scalars(sa.select(Province).order_by(Province.name)))
 
 
 def _extra_units(form) -> list[Unit]:
@@ -38,7 +47,14 @@ def index():
         .options(selectinload(User.unit))
         .order_by(User.is_active.desc(), User.username)
     ).all()
-    return render_template("accounts/index.html", users=users)
+    # City officers belong to no ward: listed apart, with their province.
+    city_users = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.CITY)
+        .options(selectinload(User.province))
+        .order_by(User.is_active.desc(), User.username)
+    ).all()
+    return render_template("accounts/index.html", users=users, city_users=city_users)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -50,7 +66,7 @@ def create():
         .where(sa.or_(Ward.is_active, Ward.id == working_ward.id))
         .order_by(Ward.name)
     ).all()
-    form = CreateAccountForm(wards=wards, default_ward=working_ward)
+    form = CreateAccountForm(wards=wards, default_ward=working_ward, provinces=_provinces())
     if form.show_units.data:
         # The administrator chose another ward: offer its units, keep everything typed.
         return render_template("accounts/create.html", form=form)
@@ -58,6 +74,7 @@ def create():
         try:
             user = operations.create_account(
                 ward=form.chosen_ward,
+                province=_chosen_province(form),
                 username=form.username.data,
                 display_name=form.display_name.data,
                 password=form.password.data,
@@ -79,7 +96,7 @@ def create():
 @admin_required
 def edit(user_id: int):
     user = get_scoped_or_404(User, user_id)
-    form = EditAccountForm(user=user)
+    form = EditAccountForm(user=user, provinces=_provinces())
     if form.validate_on_submit():
         was_active = user.is_active
         try:
@@ -92,6 +109,7 @@ def edit(user_id: int):
                 is_active=form.is_active.data,
                 extra_units=_extra_units(form),
                 email=form.email.data or "",
+                province=_chosen_province(form),
             )
         except DialogueError as error:
             show_error(form, error)

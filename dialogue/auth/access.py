@@ -15,7 +15,10 @@ from flask_login import login_required as _flask_login_required
 
 from dialogue.auth.models import Role
 
-ALL_STAFF = frozenset(Role)
+# Every account; the staff of a ward are all but the city officers, who read the province's
+# figures and no ward's pages.
+ALL_ACCOUNTS = frozenset(Role)
+ALL_STAFF = frozenset(role for role in Role if role.is_ward_staff)
 
 
 def public(view: Callable) -> Callable:
@@ -43,9 +46,23 @@ def role_required(*roles: Role) -> Callable:
 
 
 def login_required(view: Callable) -> Callable:
-    """Any signed-in staff member."""
-    wrapped = _flask_login_required(view)
+    """Any signed-in member of a ward's staff (an administrator included)."""
+
+    @wraps(view)
+    @_flask_login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.role.is_ward_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
     wrapped.access = ALL_STAFF
+    return wrapped
+
+
+def account_required(view: Callable) -> Callable:
+    """Any signed-in account, a city officer's included: one's password, signing out."""
+    wrapped = _flask_login_required(view)
+    wrapped.access = ALL_ACCOUNTS
     return wrapped
 
 

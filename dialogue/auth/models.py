@@ -12,9 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dialogue.city.models import Province
 from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
 from dialogue.extensions import db
-from dialogue.wards.models import Unit, Ward, WardScopedMixin
+from dialogue.wards.models import Unit, Ward
 
 # argon2id with the library's RFC 9106 "low memory" defaults; tests use a cheap profile.
 _hasher = PasswordHasher()
@@ -45,6 +46,8 @@ class Role(TitledEnum):
     SECRETARY = "secretary"
     CHAIR = "chair"
     RESPONDER = "responder"
+    # An officer of a province or centrally run city: reads its wards' figures, in no ward.
+    CITY = "city"
 
     @property
     def title(self) -> str:
@@ -54,7 +57,13 @@ class Role(TitledEnum):
             Role.SECRETARY: _l("Secretary"),
             Role.CHAIR: _l("Chair"),
             Role.RESPONDER: _l("Responder"),
+            Role.CITY: _l("City or province officer"),
         }[self]
+
+    @property
+    def is_ward_staff(self) -> bool:
+        """Tell whether the role works in one ward (every role but the city officer's)."""
+        return self is not Role.CITY
 
 
 # The other units a responder also answers for, beside the unit of the account.
@@ -72,10 +81,18 @@ def _new_login_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(WardScopedMixin, TimestampMixin, db.Model):
+class User(TimestampMixin, db.Model):
     __tablename__ = "users"
     __audited__ = True
     __audit_secret__ = frozenset({"password_hash", "login_token"})
+    # Ward staff belong to one ward; a city officer to one province and to no ward.
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'city' AND ward_id IS NULL AND province_id IS NOT NULL)"
+            " OR (role <> 'city' AND ward_id IS NOT NULL AND province_id IS NULL)",
+            name="ward_or_province",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -86,6 +103,12 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     unit_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    ward_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("wards.id", ondelete="CASCADE"), index=True
+    )
+    province_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("provinces.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     # An organiser the chair named to approve written answers in the chair's stead.
@@ -98,7 +121,8 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
         sa.ForeignKey("wards.id", ondelete="SET NULL"), index=True
     )
 
-    ward: Mapped[Ward] = relationship(foreign_keys="User.ward_id")
+    ward: Mapped[Ward | None] = relationship(foreign_keys="User.ward_id")
+    province: Mapped[Province | None] = relationship()
     working_ward: Mapped[Ward | None] = relationship(foreign_keys=[working_ward_id])
     unit: Mapped[Unit | None] = relationship()
     extra_units: Mapped[list[Unit]] = relationship(
@@ -128,6 +152,10 @@ class User(WardScopedMixin, TimestampMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMINISTRATOR
+
+    @property
+    def is_city_officer(self) -> bool:
+        return self.role is Role.CITY
 
     def has_role(self, *roles: Role) -> bool:
         """Tell whether the user holds one of ``roles``; an administrator holds them all."""

@@ -38,7 +38,8 @@ def change_password(user: User, new_password: str) -> None:
 
 def create_user(
     *,
-    ward,
+    ward=None,
+    province=None,
     username: str,
     display_name: str,
     password: str,
@@ -46,12 +47,13 @@ def create_user(
     unit=None,
     is_active: bool = True,
 ) -> User:
-    """Create a staff account."""
+    """Create a staff account: in ``ward``, or for a city officer in ``province``."""
     username = normalize_username(username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("username taken", field="username")
     user = User(
         ward=ward,
+        province=province,
         username=username,
         display_name=display_name.strip(),
         role=role,

@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from dialogue.auth import operations
-from dialogue.auth.access import login_required, public
+from dialogue.auth.access import account_required, public
 from dialogue.auth.forms import ChangePasswordForm, LoginForm
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db, limiter
@@ -107,7 +107,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@account_required
 def logout():
     logout_user()
     flash(_("You have signed out."), "success")
@@ -115,7 +115,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@account_required
 def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():

@@ -2,7 +2,8 @@
 
 Staff work in their own ward. An administrator can see every ward and chooses the ward
 they are working in (kept on their account, so it outlasts the session); lists show that
-ward, single records of any ward are reachable.
+ward, single records of any ward are reachable. A city officer works in no ward: their
+province's figures are read through ``dialogue.city``, never through these.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def current_ward():
     if "current_ward" in g:
         return g.current_ward
     ward = None
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.ward_id is not None:
         ward_id = current_user.ward_id
         if current_user.is_admin and current_user.working_ward_id:
             ward_id = current_user.working_ward_id
@@ -51,7 +52,7 @@ def visible_to_user(obj) -> bool:
         return False
     if current_user.is_admin:
         return True
-    return obj.ward_id == current_user.ward_id
+    return current_user.ward_id is not None and obj.ward_id == current_user.ward_id
 
 
 def get_scoped_or_404(model, ident):

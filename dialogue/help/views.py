@@ -24,6 +24,7 @@ GUIDE_PATHS = {
     Role.SECRETARY: "/huong-dan/thu-ky",
     Role.CHAIR: "/huong-dan/chu-toa",
     Role.RESPONDER: "/huong-dan/don-vi-tra-loi",
+    Role.CITY: "/huong-dan/can-bo-cap-tinh",
 }
 
 

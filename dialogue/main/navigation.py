@@ -17,7 +17,7 @@ from dialogue.core.locale import current_locale
 class NavItem:
     endpoint: str
     label: str
-    roles: frozenset[Role] | None  # None: every staff role
+    roles: frozenset[Role] | None  # None: every role of a ward's staff
 
 
 _ITEMS = (
@@ -26,9 +26,11 @@ _ITEMS = (
     NavItem("followup.queue", _l("Referred questions"), None),
     NavItem("people.index", _l("People"), frozenset({Role.ORGANISER})),
     NavItem("stats.index", _l("Figures"), frozenset({Role.ORGANISER, Role.CHAIR})),
+    NavItem("city.index", _l("Wards compared"), frozenset({Role.CITY})),
     NavItem("wards.reference", _l("Reference lists"), frozenset({Role.ADMINISTRATOR})),
     NavItem("accounts.index", _l("Staff accounts"), frozenset({Role.ADMINISTRATOR})),
     NavItem("wards.index", _l("Wards"), frozenset({Role.ADMINISTRATOR})),
+    NavItem("city.provinces", _l("Provinces"), frozenset({Role.ADMINISTRATOR})),
     NavItem("audit.index", _l("Audit log"), frozenset({Role.ADMINISTRATOR})),
 )
 # Stands for the sign-out form's token in a kept menu: the token is the session's, the rest
@@ -42,7 +44,11 @@ _kept_lock = threading.Lock()
 
 
 def navigation_for(user) -> list[NavItem]:
-    return [item for item in _ITEMS if item.roles is None or user.has_role(*item.roles)]
+    return [
+        item
+        for item in _ITEMS
+        if (user.role.is_ward_staff if item.roles is None else user.has_role(*item.roles))
+    ]
 
 
 def staff_menu() -> Markup:

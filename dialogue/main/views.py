@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from dialogue.auth.access import admin_required, login_required, public
+from dialogue.auth.access import account_required, admin_required, public
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.scoping import (
     current_ward,
@@ -54,8 +54,11 @@ def home():
 
 
 @bp.route("/overview")
-@login_required
+@account_required
 def index():
+    if current_user.is_city_officer:
+        # A city officer's overview is the comparison of the province's wards.
+        return redirect(url_for("city.index"))
     conferences = db.session.scalars(
         scoped_select(Conference)
         .where(Conference.status != ConferenceStatus.CANCELLED)

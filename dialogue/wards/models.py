@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dialogue.city.models import Province
 from dialogue.core.db import TimestampMixin, TitledEnum, enum_column
 from dialogue.core.search import SearchableMixin
 from dialogue.extensions import db
@@ -50,7 +51,12 @@ class Ward(SearchableMixin, TimestampMixin, db.Model):
     kind: Mapped[WardKind] = mapped_column(
         enum_column(WardKind, "ward_kind"), default=WardKind.WARD
     )
+    # The province as the ward writes it (documents, the public search); the record below is
+    # the one the province's officers see the ward under, assigned by an administrator.
     province: Mapped[str] = mapped_column(sa.String(120), default="")
+    province_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("provinces.id", ondelete="SET NULL"), index=True
+    )
     # Optional first header line of documents, above the issuing agency (one line per row).
     parent_agency: Mapped[str] = mapped_column(sa.String(200), default="")
     place_name: Mapped[str] = mapped_column(sa.String(120))
@@ -70,6 +76,7 @@ class Ward(SearchableMixin, TimestampMixin, db.Model):
     # The conclusion notice says in a short paragraph what the survey found.
     notice_includes_satisfaction: Mapped[bool] = mapped_column(default=True)
 
+    province_record: Mapped[Province | None] = relationship(back_populates="wards")
     residential_groups: Mapped[list[ResidentialGroup]] = relationship(
         back_populates="ward",
         cascade="all, delete-orphan",
