@@ -85,7 +85,9 @@ def next_conferences(ward_ids: Sequence[int]) -> dict[int, Conference]:
 
 def coming_conferences(ward: Ward) -> list[Conference]:
     """The ward's conferences still to come (or under way today), soonest first."""
-    stmt = visible_conferences(Conference.ward_id == ward.id, Conference.start_dt >= _coming_since())
+    stmt = visible_conferences(
+        Conference.ward_id == ward.id, Conference.start_dt >= _coming_since()
+    )
     return list(db.session.scalars(stmt.order_by(Conference.start_dt, Conference.id)))
 
 
