@@ -59,7 +59,7 @@ def test_seed_demo_if_empty_twice_loads_once(runner):
     second = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
     assert second.exit_code == 0, second.output
     assert "not loaded" in second.output and "Password" not in second.output
-    assert _count(Ward) == 3 and _count(Person) == people and _count(User) == 13
+    assert _count(Ward) == 3 and _count(Person) == people and _count(User) == 14
 
 
 def test_seed_demo_if_empty_leaves_an_existing_ward_alone(runner, other_ward):

@@ -148,6 +148,11 @@ def test_diacritic_search_finds_names_with_d_stroke(demo):
 
 def test_staff_accounts_for_every_role(demo):
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    city = users.pop("city")
+    # The city's officer reads the wards of Hà Nội, the demo ward's city.
+    assert city.role is Role.CITY and city.ward_id is None and city.check_password(PASSWORD)
+    assert city.province.name == "Thành phố Hà Nội" == demo.province_record.name
+    assert city.email == "city@hanoi.example"
     assert set(users) == {"admin", "organiser", "secretary", "chair", "responder"}
     assert users["admin"].role is Role.ADMINISTRATOR and users["chair"].role is Role.CHAIR
     assert users["responder"].unit.name == "Công chức Địa chính - Xây dựng"

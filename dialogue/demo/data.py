@@ -255,6 +255,9 @@ ACCOUNTS = (
 # Each account's address is its username at this domain: the .example names are reserved
 # (RFC 2606), so a demo given a real mail server still writes to no one.
 MAIL_DOMAIN = "phuong-thachban.example"
+# The officer of the city who compares its wards (the city's office for administrative reform).
+CITY_ACCOUNT = ("city", "Phòng Kiểm soát thủ tục hành chính, Văn phòng UBND Thành phố")
+CITY_MAIL_DOMAIN = "hanoi.example"
 
 
 def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
 from dialogue.auth.models import Role, User
 from dialogue.auth.operations import create_user
+from dialogue.city.operations import assign_province, get_or_create_province
 from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date
 from dialogue.core.db import utcnow
@@ -53,7 +54,11 @@ from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
 
 DEMO_SLUG = data.WARD["slug"]
-DEMO_USERNAMES = tuple(username for username, *_rest in data.ACCOUNTS) + HISTORY_USERNAMES
+DEMO_USERNAMES = (
+    tuple(username for username, *_rest in data.ACCOUNTS)
+    + HISTORY_USERNAMES
+    + (data.CITY_ACCOUNT[0],)
+)
 
 
 def load_demo(password: str, *, with_history: bool = True) -> Ward:
@@ -165,13 +170,30 @@ def load_demo(password: str, *, with_history: bool = True) -> Ward:
     _add_recent_conference(ward, people, users, groups, categories, units)
     _add_next_conference(ward, people, users, categories)
     addresses = [(user, f"{username}@{data.MAIL_DOMAIN}") for username, user in users.items()]
-    if with_history:
-        addresses += history.history_accounts(history.load_other_wards(password))
+    others = history.load_other_wards(password) if with_history else []
+    addresses += history.history_accounts(others)
+    city = _add_city([ward, *(other for other, _accounts, _domain in others)], password)
+    addresses.append((city, f"{city.username}@{data.CITY_MAIL_DOMAIN}"))
     # Last: the history played above is not mailed to anyone on the day the demo is loaded.
     for user, address in addresses:
         user.email = address
     db.session.flush()
     return ward
+
+
+def _add_city(wards: list[Ward], password: str) -> User:
+    """The wards' city, Hà Nội, and the officer of its office who compares them."""
+    province = get_or_create_province(data.WARD["province"])
+    for ward in wards:
+        assign_province(ward, province)
+    username, display_name = data.CITY_ACCOUNT
+    return create_user(
+        province=province,
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=Role.CITY,
+    )
 
 
 def _presenter(key: str, people: dict[str, Person]) -> str:
