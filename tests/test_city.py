@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -307,6 +308,34 @@ def test_the_comparison_page_shows_only_the_province(client, login, officer, dat
     assert "Nguyễn Văn Riêng" not in page
     # The chart has its table as its text equivalent.
     assert 'aria-describedby="city-table"' in page and "data:image/svg+xml;base64," in page
+
+
+def test_the_comparison_is_counted_at_most_every_five_minutes(
+    app, client, login, officer, data, monkeypatch
+):
+    import dialogue.city.views as city_views
+
+    moment = datetime(2024, 12, 20, 3, 0, 30, tzinfo=UTC)
+    monkeypatch.setattr(city_views, "utcnow", lambda: moment)
+    login(officer)
+    url = "/city/?kind=year&year=2024"
+    first = client.get(url).get_data(as_text=True)
+    assert "Số liệu tính lúc 10:00 ngày 20/12/2024" in first
+    data["hanoi"].wards[0].name = "Đổi Tên"
+    db.session.commit()
+    # The same five minutes: the page as counted, with this session's own form token.
+    again = client.get(url).get_data(as_text=True)
+    assert "Đổi Tên" not in again and "Số liệu tính lúc 10:00" in again
+    other_session = app.test_client()
+    other_session.post("/auth/login", data={"username": officer.username, "password": PASSWORD})
+    theirs = other_session.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', theirs)
+    mine = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', again)
+    assert token and mine and token.group(1) != mine.group(1)
+    # The next five minutes count again.
+    moment = datetime(2024, 12, 20, 3, 5, 0, tzinfo=UTC)
+    later = client.get(url).get_data(as_text=True)
+    assert "Đổi Tên" in later and "Số liệu tính lúc 10:05" in later
 
 
 def test_an_unknown_measure_or_period_is_refused(client, login, officer):

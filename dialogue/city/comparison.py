@@ -406,9 +406,9 @@ def _overdue_referrals(held, wards: dict[int, Ward], today: dict[int, date]) -> 
     return found
 
 
-def _late_publications(conferences: list[HeldConference]) -> list[LatePublication]:
+def _late_publications(held, conferences: list[HeldConference]) -> list[LatePublication]:
     """Conferences whose results came out after the 10 days, or are not out and the days past."""
-    deadlines = publication_deadlines(conferences)
+    deadlines = publication_deadlines(conferences, selected_by=sa.select(held.c.id))
     late = []
     for conference in conferences:
         deadline = deadlines[conference.id]
@@ -491,7 +491,7 @@ def compare_wards(
     reports = _dossiers(held, lines)
     everyone = _survey(held, lines)
     overdue = _overdue_referrals(held, by_id, today)
-    late = _late_publications(conferences)
+    late = _late_publications(held, conferences)
     total = WardLine(ward=None)
     for line in lines.values():
         for name in ("conferences", "present", "answered", "referred", "pending"):

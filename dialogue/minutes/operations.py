@@ -662,18 +662,27 @@ class PublicationDeadline:
 
 
 def publication_deadlines(
-    conferences: list[Conference], *, now: datetime | None = None
+    conferences: list[Conference],
+    *,
+    now: datetime | None = None,
+    selected_by: sa.Select | None = None,
 ) -> dict[int, PublicationDeadline]:
-    """The publication deadline of each conference: 10 days after it, on the ward's calendar."""
+    """The publication deadline of each conference: 10 days after it, on the ward's calendar.
+
+    ``selected_by``, a query of the conferences' ids, stands in for their list when they are
+    many (a province's years): thousands of bound values cost more than the query itself.
+    """
     if not conferences:
         return {}
+    if selected_by is None:
+        selected_by = [c.id for c in conferences]
     rows = db.session.execute(
         sa.select(
             PublishedDocument.conference_id,
             PublishedDocument.doc_type,
             sa.func.min(PublishedDocument.published_dt),
         )
-        .where(PublishedDocument.conference_id.in_([c.id for c in conferences]))
+        .where(PublishedDocument.conference_id.in_(selected_by))
         .group_by(PublishedDocument.conference_id, PublishedDocument.doc_type)
     ).all()
     first_published: dict[int, dict[DocumentType, datetime]] = {}

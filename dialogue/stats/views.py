@@ -27,10 +27,6 @@ DOSSIER_RATE_LABELS = {
     "early": _l("Resolved early, by the ward's own measure"),
 }
 
-# The charts moved to ``charts.figure_charts`` (the report draws them too); dialogue.city still
-# imports them from here under their old name.
-_charts = charts.figure_charts
-
 
 def _period_form(today) -> tuple[PeriodForm, bool]:
     """The period of the query string, and whether it is valid (none given: this year)."""
