@@ -8,12 +8,30 @@
   window.SwaggerUIBundle({
     url: root.getAttribute("data-document"),
     domNode: root,
-    deepLinking: true,
+    // Deep links put a link inside each route's button (nested controls for screen readers).
+    deepLinking: false,
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
     tryItOutEnabled: true,
     supportedSubmitMethods: ["get", "head"],
     validatorUrl: null,
+    // The highlighter's colours are too faint on its dark background; plain text reads better.
+    syntaxHighlight: { activated: false },
   });
   root.removeAttribute("aria-busy");
+
+  // What Swagger UI leaves out for screen readers and keyboards, added as it draws: a name for
+  // each parameter's list of values, and a way to reach the scrolling code samples by keyboard.
+  function mend() {
+    root.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach(function (select) {
+      select.setAttribute("aria-label", select.closest("tr").getAttribute("data-param-name"));
+    });
+    root.querySelectorAll("select:not([aria-label])").forEach(function (select) {
+      select.setAttribute("aria-label", select.getAttribute("name") || select.className || "select");
+    });
+    root.querySelectorAll(".microlight:not([tabindex]), pre:not([tabindex])").forEach(function (block) {
+      block.setAttribute("tabindex", "0");
+    });
+  }
+  new MutationObserver(mend).observe(root, { childList: true, subtree: true });
 })();

@@ -14,7 +14,9 @@ def sign_in(page, base: str, user, *, english: bool = False) -> None:
     page.get_by_label("Tên đăng nhập").fill(user.username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/overview")
+    # Ward staff land on their overview, a city officer on the comparison of the wards.
+    landing = "/city/" if user.role.value == "city" else "/overview"
+    page.wait_for_url(f"{base}{landing}")
     if english:
         page.get_by_role("link", name="English").click()
         page.wait_for_selector("html[lang=en]")

@@ -105,6 +105,25 @@ NOT_PAGES = {
     "public.referral_attachment": "PDF (a unit's signed reply letter)",
     "ratings.my_ratings": "JSON: which answers a phone rated, for its script to mark them",
     "questions.my_supports": "JSON: which listed questions a phone supports, for its script",
+    "stats.figures_xlsx": "an Excel file",
+    "stats.report_pdf": "PDF",
+    "api.openapi": "the API's OpenAPI document (JSON)",
+    "api.dataset_csv": "CSV",
+    **{
+        f"api.{name}": "JSON of the open data API"
+        for name in (
+            "wards",
+            "ward",
+            "conferences",
+            "conference",
+            "turns",
+            "referrals",
+            "referral",
+            "figures",
+            "datasets",
+            "dataset_json",
+        )
+    },
 }
 # The hall's screens (the projector, the QR code to put on the wall) show the session and
 # nothing else: no footer, no menu.
@@ -120,7 +139,14 @@ CANARY_HTML = (
 RESIDENT = "resident"
 # Administrators may open every staff page: they visit those only they may open and those every
 # role shares; each other role visits all that it may.
-STAFF = (Role.ORGANISER, Role.SECRETARY, Role.CHAIR, Role.RESPONDER, Role.ADMINISTRATOR)
+STAFF = (
+    Role.ORGANISER,
+    Role.SECRETARY,
+    Role.CHAIR,
+    Role.RESPONDER,
+    Role.CITY,
+    Role.ADMINISTRATOR,
+)
 VISITORS = (RESIDENT, *(role.value for role in STAFF))
 
 # Forms sent empty (the browser's own checks turned off), for their error state:
@@ -297,6 +323,10 @@ def demo_world(app):
         user.role: user
         for user in db.session.scalars(sa.select(User).where(User.ward_id == ward.id))
     }
+    # The city's officer, who reads the demo ward's province.
+    users[Role.CITY] = db.session.scalar(
+        sa.select(User).where(User.province_id == ward.province_id, User.role == Role.CITY)
+    )
     # The 2020 conference (published) first, the announced one ahead last; between them the
     # one held a few days ago, its referrals at every stage.
     conferences = db.session.scalars(
@@ -359,6 +389,9 @@ def _values(ward, conference: Conference) -> dict[str, list]:
     return {
         "ward_slug": [ward.slug],
         "ward_id": [ward.id],
+        "province_id": [ward.province_id],
+        # The year of the 2020 conference: its open-data files.
+        "year": [2020],
         "conference_id": [conference.id],
         "item_id": [item.id for item in conference.agenda_items[:1]],
         "doc_type": ["bb", "tb"],
