@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -307,3 +307,31 @@ def test_the_reference_page(client):
     assert 'id="problem-404"' in text
     with client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js") as script:
         assert script.status_code == 200
+
+
+def test_kept_answers_follow_every_change_of_what_they_show(client, demo, monkeypatch):
+    conference = db.session.scalar(
+        sa.select(Conference).where(
+            Conference.ward_id == demo.id, Conference.plan_number.like("39/%")
+        )
+    )
+    turns_url = f"{API}/conferences/{conference.id}/turns?limit=100"
+    referrals_url = f"{API}/wards/{demo.slug}/referrals?limit=100"
+    first_turns = client.get(turns_url).json
+    first_referrals = client.get(referrals_url).json
+    assert client.get(turns_url).json == first_turns  # kept, the same
+    turn = db.session.get(Turn, first_turns["items"][0]["id"])
+    turn.answer = "Câu trả lời đã được sửa lại."
+    db.session.commit()
+    assert client.get(turns_url).json["items"][0]["answer"] == "Câu trả lời đã được sửa lại."
+    # A referral still open turns overdue when the ward's calendar passes its due date.
+    open_one = next(r for r in first_referrals["items"] if r["timeliness"] == "open")
+    due = datetime.fromisoformat(open_one["due_date"]).replace(tzinfo=UTC)
+    import dialogue.api.kept as kept_module
+    import dialogue.followup.listing as listing
+
+    later = due + timedelta(days=3)
+    monkeypatch.setattr(kept_module, "utcnow", lambda: later)
+    monkeypatch.setattr(listing, "utcnow", lambda: later)
+    again = {r["id"]: r for r in client.get(referrals_url).json["items"]}
+    assert again[open_one["id"]]["timeliness"] == "overdue"

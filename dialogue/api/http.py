@@ -147,17 +147,17 @@ def read_cursor(cursor: str | None, endpoint: str) -> list | None:
 
 
 def json_response(model: BaseModel, *, next_url: str | None = None) -> Response:
-    """``model`` as JSON with a strong ETag over the bytes; a 304 when the client has them."""
-    data = model.model_dump_json(by_alias=True).encode()
-    return conditional(Response(data, mimetype="application/json"), next_url=next_url)
+    """``model`` as JSON, with the Link to the next page of a list."""
+    response = Response(model.model_dump_json(by_alias=True), mimetype="application/json")
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
 
 
-def conditional(response: Response, *, next_url: str | None = None) -> Response:
-    """Add the ETag, the caching, CORS and the Link to the next page; answer 304 if unchanged."""
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+def conditional(response: Response, *, etag: str | None = None) -> Response:
+    """Add the ETag, the caching and CORS; answer 304 when the client has this answer already."""
+    response.set_etag(etag or hashlib.sha256(response.get_data()).hexdigest()[:32])
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_SECONDS
     response.headers.update(CORS_HEADERS)
-    if next_url:
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response.make_conditional(request)

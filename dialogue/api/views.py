@@ -20,6 +20,7 @@ from spectree import SpecTree
 
 from dialogue.api import http, opendata, schemas
 from dialogue.api import operations as read
+from dialogue.api.kept import kept, ward_stamp, wards_stamp
 from dialogue.auth.access import public
 from dialogue.documents.csv import write_csv
 from dialogue.documents.downloads import content_disposition
@@ -87,12 +88,27 @@ def _next_url(endpoint: str, next_key, **values) -> tuple[str | None, str | None
     return cursor, url_for(endpoint, _external=True, **args)
 
 
+def by_ward(ward_slug: str, **_other) -> tuple | None:
+    """The stamp of the ward named in the address; None (nothing kept) for no such name."""
+    return ward_stamp(slug=ward_slug) if read.SLUG.fullmatch(ward_slug) else None
+
+
+def by_conference(conference_id: int) -> tuple | None:
+    return ward_stamp(conference_id=conference_id)
+
+
+def never(**_view_args) -> None:
+    """The figures read more than the stamp covers (attendance, surveys): made every time."""
+    return None
+
+
 # -- the routes ---------------------------------------------------------------------------------
 
 
 @bp.route("/wards")
 @public
 @spec.validate(query=schemas.WardQuery, resp=_answers(schemas.WardPage), tags=["wards"])
+@kept(wards_stamp)
 def wards():
     """The active wards and communes, by name."""
     query = request.context.query
@@ -108,6 +124,7 @@ def wards():
 @bp.route("/wards/<ward_slug>")
 @public
 @spec.validate(resp=_answers(schemas.Ward), tags=["wards"])
+@kept(by_ward)
 def ward(ward_slug: str):
     """One ward."""
     return http.json_response(read.ward_out(read.ward_or_404(ward_slug)))
@@ -118,6 +135,7 @@ def ward(ward_slug: str):
 @spec.validate(
     query=schemas.ConferenceQuery, resp=_answers(schemas.ConferencePage), tags=["conferences"]
 )
+@kept(by_ward)
 def conferences(ward_slug: str):
     """The ward's public conferences, the latest first, with their published documents."""
     ward = read.ward_or_404(ward_slug)
@@ -134,6 +152,7 @@ def conferences(ward_slug: str):
 @bp.route(f"/conferences/<int(max={MAX_ID}):conference_id>")
 @public
 @spec.validate(resp=_answers(schemas.Conference), tags=["conferences"])
+@kept(by_conference)
 def conference(conference_id: int):
     """One public conference with every published version of its documents."""
     found = read.conference_or_404(conference_id)
@@ -143,6 +162,7 @@ def conference(conference_id: int):
 @bp.route(f"/conferences/<int(max={MAX_ID}):conference_id>/turns")
 @public
 @spec.validate(query=schemas.TurnQuery, resp=_answers(schemas.TurnPage), tags=["turns"])
+@kept(by_conference)
 def turns(conference_id: int):
     """The conference's speaking turns as residents see them, numbered as in the minutes."""
     found = read.conference_or_404(conference_id)
@@ -157,6 +177,7 @@ def turns(conference_id: int):
 @bp.route("/wards/<ward_slug>/referrals")
 @public
 @spec.validate(query=schemas.ReferralQuery, resp=_answers(schemas.ReferralPage), tags=["referrals"])
+@kept(by_ward)
 def referrals(ward_slug: str):
     """Questions referred for a written answer: status, due date and the published answers."""
     ward = read.ward_or_404(ward_slug)
@@ -171,6 +192,7 @@ def referrals(ward_slug: str):
 @bp.route(f"/wards/<ward_slug>/referrals/<int(max={MAX_ID}):referral_id>")
 @public
 @spec.validate(resp=_answers(schemas.Referral), tags=["referrals"])
+@kept(by_ward)
 def referral(ward_slug: str, referral_id: int):
     """One referred question."""
     ward = read.ward_or_404(ward_slug)
@@ -181,6 +203,7 @@ def referral(ward_slug: str, referral_id: int):
 @bp.route("/wards/<ward_slug>/figures")
 @public
 @spec.validate(query=schemas.FiguresQuery, resp=_answers(schemas.Figures), tags=["figures"])
+@kept(never)
 def figures(ward_slug: str):
     """The ward's figures for a year, a half-year or custom dates (as its statistics page)."""
     ward = read.ward_or_404(ward_slug)
@@ -191,6 +214,7 @@ def figures(ward_slug: str):
 @bp.route("/wards/<ward_slug>/datasets")
 @public
 @spec.validate(resp=_answers(schemas.DatasetList), tags=["open data"])
+@kept(by_ward)
 def datasets(ward_slug: str):
     """The ward's yearly open-data files and their licence."""
     ward = read.ward_or_404(ward_slug)
@@ -228,12 +252,13 @@ def _year_rows(ward_slug: str, year: int):
 def _as_file(response: Response, name: str) -> Response:
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Link"] = f'<{opendata.licence().url}>; rel="license"'
-    return http.conditional(response)
+    return response
 
 
 @bp.route(f"/wards/<ward_slug>/datasets/{YEAR}.json")
 @public
 @spec.validate(resp=_answers(schemas.DatasetBody), tags=["open data"])
+@kept(by_ward)
 def dataset_json(ward_slug: str, year: int):
     """Every public turn of the ward's year, with the licence, as one JSON file."""
     ward, rows = _year_rows(ward_slug, year)
@@ -245,6 +270,7 @@ def dataset_json(ward_slug: str, year: int):
 @bp.route(f"/wards/<ward_slug>/datasets/{YEAR}.csv")
 @public
 @spec.validate(resp=Answers(HTTP_200=None, HTTP_304=None, **ERRORS), tags=["open data"])
+@kept(by_ward)
 def dataset_csv(ward_slug: str, year: int):
     """The same as CSV (UTF-8 with a BOM, comma-separated, one turn a row, the JSON's names)."""
     ward, rows = _year_rows(ward_slug, year)

@@ -36,10 +36,13 @@ class RenderedPage:
     body: Markup
 
 
-def _size(value: RenderedPage | bytes) -> int:
+def _size(value) -> int:
+    """The bytes a kept value holds: a page's bytes, a page's body and title, or its ``nbytes``."""
     if isinstance(value, bytes):
         return len(value)
-    return len(value.body) + len(value.title)
+    if isinstance(value, RenderedPage):
+        return len(value.body) + len(value.title)
+    return value.nbytes
 
 
 class PageCache:
