@@ -14,6 +14,7 @@ import base64
 import re
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pygal
 from flask_babel import gettext as _
@@ -136,6 +137,26 @@ def bars(
     look: Look = SCREEN,
 ) -> Chart:
     """Horizontal bars, one per label; several series side by side or stacked."""
+    return _bars(str(title), _texts(labels), _frozen(series), stacked, _locale(locale), look)
+
+
+def _texts(labels) -> tuple[str, ...]:
+    return tuple(str(label) for label in labels)
+
+
+def _frozen(series) -> tuple:
+    return tuple((str(name), tuple(values)) for name, values in series)
+
+
+def _locale(locale) -> str | None:
+    return None if locale is None else str(locale)
+
+
+# Drawing is most of a figures page's time, and the same figures are asked for again and again
+# (a ward's page, its report, a province's comparison): a chart is a pure function of what it
+# shows, kept so.
+@lru_cache(maxsize=256)
+def _bars(title, labels, series, stacked, locale, look) -> Chart:
     kind = pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar
     chart = _config(
         kind,
@@ -145,9 +166,9 @@ def bars(
         legend=len(series) > 1,
     )
     # pygal draws the first label at the bottom: reversed, the chart reads like its table.
-    chart.x_labels = labels[::-1]
+    chart.x_labels = list(labels[::-1])
     for name, values in series:
-        chart.add(name, values[::-1])
+        chart.add(name, list(values[::-1]))
     if stacked:
         peak = max(
             (sum(column) for column in zip(*(v for _n, v in series), strict=True)), default=0
@@ -172,6 +193,11 @@ def rates(
     look: Look = SCREEN,
 ) -> Chart:
     """Percentages from 0 to 100, one group of bars per label, one bar per series."""
+    return _rates(str(title), _texts(labels), _frozen(series), _locale(locale), look)
+
+
+@lru_cache(maxsize=256)
+def _rates(title, labels, series, locale, look) -> Chart:
     chart = _config(
         pygal.HorizontalBar, rows=len(labels) * len(series), locale=locale, look=look, rate=True
     )
@@ -180,7 +206,7 @@ def rates(
     chart.y_labels = [{"value": n, "label": f"{n}%"} for n in range(0, 101, 20)]
     # Room for the last mark, "100,0%", centred on the axis's end.
     chart.margin_right = 28
-    chart.x_labels = labels[::-1]
+    chart.x_labels = list(labels[::-1])
     for name, values in series:
         chart.add(name, [None if value is None else float(value) for value in values[::-1]])
     chart.value_formatter = lambda value: format_rate(value, locale)
