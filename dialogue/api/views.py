@@ -107,8 +107,8 @@ def never(**_view_args) -> None:
 
 @bp.route("/wards")
 @public
-@spec.validate(query=schemas.WardQuery, resp=_answers(schemas.WardPage), tags=["wards"])
 @kept(wards_stamp)
+@spec.validate(query=schemas.WardQuery, resp=_answers(schemas.WardPage), tags=["wards"])
 def wards():
     """The active wards and communes, by name."""
     query = request.context.query
@@ -123,8 +123,8 @@ def wards():
 
 @bp.route("/wards/<ward_slug>")
 @public
-@spec.validate(resp=_answers(schemas.Ward), tags=["wards"])
 @kept(by_ward)
+@spec.validate(resp=_answers(schemas.Ward), tags=["wards"])
 def ward(ward_slug: str):
     """One ward."""
     return http.json_response(read.ward_out(read.ward_or_404(ward_slug)))
@@ -132,10 +132,10 @@ def ward(ward_slug: str):
 
 @bp.route("/wards/<ward_slug>/conferences")
 @public
+@kept(by_ward)
 @spec.validate(
     query=schemas.ConferenceQuery, resp=_answers(schemas.ConferencePage), tags=["conferences"]
 )
-@kept(by_ward)
 def conferences(ward_slug: str):
     """The ward's public conferences, the latest first, with their published documents."""
     ward = read.ward_or_404(ward_slug)
@@ -151,8 +151,8 @@ def conferences(ward_slug: str):
 
 @bp.route(f"/conferences/<int(max={MAX_ID}):conference_id>")
 @public
-@spec.validate(resp=_answers(schemas.Conference), tags=["conferences"])
 @kept(by_conference)
+@spec.validate(resp=_answers(schemas.Conference), tags=["conferences"])
 def conference(conference_id: int):
     """One public conference with every published version of its documents."""
     found = read.conference_or_404(conference_id)
@@ -161,8 +161,8 @@ def conference(conference_id: int):
 
 @bp.route(f"/conferences/<int(max={MAX_ID}):conference_id>/turns")
 @public
-@spec.validate(query=schemas.TurnQuery, resp=_answers(schemas.TurnPage), tags=["turns"])
 @kept(by_conference)
+@spec.validate(query=schemas.TurnQuery, resp=_answers(schemas.TurnPage), tags=["turns"])
 def turns(conference_id: int):
     """The conference's speaking turns as residents see them, numbered as in the minutes."""
     found = read.conference_or_404(conference_id)
@@ -176,8 +176,8 @@ def turns(conference_id: int):
 
 @bp.route("/wards/<ward_slug>/referrals")
 @public
-@spec.validate(query=schemas.ReferralQuery, resp=_answers(schemas.ReferralPage), tags=["referrals"])
 @kept(by_ward)
+@spec.validate(query=schemas.ReferralQuery, resp=_answers(schemas.ReferralPage), tags=["referrals"])
 def referrals(ward_slug: str):
     """Questions referred for a written answer: status, due date and the published answers."""
     ward = read.ward_or_404(ward_slug)
@@ -191,8 +191,8 @@ def referrals(ward_slug: str):
 
 @bp.route(f"/wards/<ward_slug>/referrals/<int(max={MAX_ID}):referral_id>")
 @public
-@spec.validate(resp=_answers(schemas.Referral), tags=["referrals"])
 @kept(by_ward)
+@spec.validate(resp=_answers(schemas.Referral), tags=["referrals"])
 def referral(ward_slug: str, referral_id: int):
     """One referred question."""
     ward = read.ward_or_404(ward_slug)
@@ -202,8 +202,8 @@ def referral(ward_slug: str, referral_id: int):
 
 @bp.route("/wards/<ward_slug>/figures")
 @public
-@spec.validate(query=schemas.FiguresQuery, resp=_answers(schemas.Figures), tags=["figures"])
 @kept(never)
+@spec.validate(query=schemas.FiguresQuery, resp=_answers(schemas.Figures), tags=["figures"])
 def figures(ward_slug: str):
     """The ward's figures for a year, a half-year or custom dates (as its statistics page)."""
     ward = read.ward_or_404(ward_slug)
@@ -213,8 +213,8 @@ def figures(ward_slug: str):
 
 @bp.route("/wards/<ward_slug>/datasets")
 @public
-@spec.validate(resp=_answers(schemas.DatasetList), tags=["open data"])
 @kept(by_ward)
+@spec.validate(resp=_answers(schemas.DatasetList), tags=["open data"])
 def datasets(ward_slug: str):
     """The ward's yearly open-data files and their licence."""
     ward = read.ward_or_404(ward_slug)
@@ -257,8 +257,8 @@ def _as_file(response: Response, name: str) -> Response:
 
 @bp.route(f"/wards/<ward_slug>/datasets/{YEAR}.json")
 @public
-@spec.validate(resp=_answers(schemas.DatasetBody), tags=["open data"])
 @kept(by_ward)
+@spec.validate(resp=_answers(schemas.DatasetBody), tags=["open data"])
 def dataset_json(ward_slug: str, year: int):
     """Every public turn of the ward's year, with the licence, as one JSON file."""
     ward, rows = _year_rows(ward_slug, year)
@@ -269,8 +269,8 @@ def dataset_json(ward_slug: str, year: int):
 
 @bp.route(f"/wards/<ward_slug>/datasets/{YEAR}.csv")
 @public
-@spec.validate(resp=Answers(HTTP_200=None, HTTP_304=None, **ERRORS), tags=["open data"])
 @kept(by_ward)
+@spec.validate(resp=Answers(HTTP_200=None, HTTP_304=None, **ERRORS), tags=["open data"])
 def dataset_csv(ward_slug: str, year: int):
     """The same as CSV (UTF-8 with a BOM, comma-separated, one turn a row, the JSON's names)."""
     ward, rows = _year_rows(ward_slug, year)

@@ -112,14 +112,22 @@ def read_first(statement, params: dict):
     """The first row of one read, in as few round trips as the database allows.
 
     The hottest pages are served from memory after reading one small row (a stamp of what they
-    show). On PostgreSQL, a request that has not read yet runs it on a connection kept in
-    autocommit, alone: no BEGIN and no ROLLBACK around it, and no switching the connection in
-    and out of autocommit. A request already in a transaction (a signed-in one has read its
-    account) and SQLite (where a transaction costs no round trip) read in the session.
+    show). A request that has not read yet runs it outside the session, which it then never
+    opens: on PostgreSQL on a connection kept in autocommit, alone (no BEGIN and no ROLLBACK
+    around it, no switching the connection in and out of autocommit), on SQLite on a pooled
+    connection. A request already in a transaction (a signed-in one has read its account)
+    reads in the session.
     """
-    if db.engine.dialect.name != "postgresql" or db.session().in_transaction():
+    if db.session().in_transaction():
         return db.session.execute(statement, params).first()
-    with current_app.extensions[AUTOCOMMIT_ENGINE_KEY].connect() as connection:
+    # Not through the session: a request served from memory then never opens it (nor closes
+    # it), which on SQLite is most of what reading the stamp costs.
+    engine = (
+        current_app.extensions[AUTOCOMMIT_ENGINE_KEY]
+        if db.engine.dialect.name == "postgresql"
+        else db.engine
+    )
+    with engine.connect() as connection:
         return connection.execute(statement, params).first()
 
 
