@@ -79,6 +79,16 @@ def _cors(response: Response) -> Response:
 limiter.limit(lambda: current_app.config["RATELIMIT_API"])(bp)
 
 
+def _list(endpoint: str, page_model, read_page, **values) -> Response:
+    """One page of a list: its cursor read, its items by ``read_page(query, after)``, the next
+    page's cursor and address made, the current query kept."""
+    query = request.context.query
+    items, next_key = read_page(query, http.read_cursor(query.cursor, endpoint))
+    cursor, next_url = _next_url(endpoint, next_key, **values)
+    page = page_model(items=items, next_cursor=cursor, next=next_url)
+    return http.json_response(page, next_url=next_url)
+
+
 def _next_url(endpoint: str, next_key, **values) -> tuple[str | None, str | None]:
     """The cursor and address of the next page, the current query kept."""
     if next_key is None:
@@ -111,14 +121,12 @@ def never(**_view_args) -> None:
 @spec.validate(query=schemas.WardQuery, resp=_answers(schemas.WardPage), tags=["wards"])
 def wards():
     """The active wards and communes, by name."""
-    query = request.context.query
-    after = http.read_cursor(query.cursor, "api.wards")
-    rows, next_key = read.ward_page(query, after)
-    cursor, next_url = _next_url("api.wards", next_key)
-    page = schemas.WardPage(
-        items=[read.ward_out(ward) for ward in rows], next_cursor=cursor, next=next_url
-    )
-    return http.json_response(page, next_url=next_url)
+
+    def page(query, after):
+        rows, next_key = read.ward_page(query, after)
+        return [read.ward_out(ward) for ward in rows], next_key
+
+    return _list("api.wards", schemas.WardPage, page)
 
 
 @bp.route("/wards/<ward_slug>")
@@ -139,14 +147,12 @@ def ward(ward_slug: str):
 def conferences(ward_slug: str):
     """The ward's public conferences, the latest first, with their published documents."""
     ward = read.ward_or_404(ward_slug)
-    query = request.context.query
-    after = http.read_cursor(query.cursor, "api.conferences")
-    rows, next_key = read.conference_page(ward, query, after)
-    cursor, next_url = _next_url("api.conferences", next_key, ward_slug=ward_slug)
-    page = schemas.ConferencePage(
-        items=read.conferences_out(ward, rows), next_cursor=cursor, next=next_url
-    )
-    return http.json_response(page, next_url=next_url)
+
+    def page(query, after):
+        rows, next_key = read.conference_page(ward, query, after)
+        return read.conferences_out(ward, rows), next_key
+
+    return _list("api.conferences", schemas.ConferencePage, page, ward_slug=ward_slug)
 
 
 @bp.route(f"/conferences/<int(max={MAX_ID}):conference_id>")
@@ -166,12 +172,12 @@ def conference(conference_id: int):
 def turns(conference_id: int):
     """The conference's speaking turns as residents see them, numbered as in the minutes."""
     found = read.conference_or_404(conference_id)
-    query = request.context.query
-    after = http.read_cursor(query.cursor, "api.turns")
-    rows, next_key = read.turn_page(found, query, after)
-    cursor, next_url = _next_url("api.turns", next_key, conference_id=conference_id)
-    page = schemas.TurnPage(items=rows, next_cursor=cursor, next=next_url)
-    return http.json_response(page, next_url=next_url)
+    return _list(
+        "api.turns",
+        schemas.TurnPage,
+        lambda query, after: read.turn_page(found, query, after),
+        conference_id=conference_id,
+    )
 
 
 @bp.route("/wards/<ward_slug>/referrals")
@@ -181,12 +187,12 @@ def turns(conference_id: int):
 def referrals(ward_slug: str):
     """Questions referred for a written answer: status, due date and the published answers."""
     ward = read.ward_or_404(ward_slug)
-    query = request.context.query
-    after = http.read_cursor(query.cursor, "api.referrals")
-    rows, next_key = read.referral_page(ward, query, after)
-    cursor, next_url = _next_url("api.referrals", next_key, ward_slug=ward_slug)
-    page = schemas.ReferralPage(items=rows, next_cursor=cursor, next=next_url)
-    return http.json_response(page, next_url=next_url)
+    return _list(
+        "api.referrals",
+        schemas.ReferralPage,
+        lambda query, after: read.referral_page(ward, query, after),
+        ward_slug=ward_slug,
+    )
 
 
 @bp.route(f"/wards/<ward_slug>/referrals/<int(max={MAX_ID}):referral_id>")

@@ -71,24 +71,22 @@ def index():
 @bp.route("/figures.xlsx")
 @role_required(*READERS)
 def figures_xlsx():
-    ward = current_ward()
-    today = ward_today(ward)
-    form, valid = _period_form(today)
-    if not valid:
-        return _refused(form, ward)
-    period = form.period()
-    content = export.figures_xlsx(ward, period, today=today)
-    return _download(content, export.XLSX_MIMETYPE, export.xlsx_filename(period, today))
+    return _export(export.figures_xlsx, export.XLSX_MIMETYPE, export.xlsx_filename)
 
 
 @bp.route("/report.pdf")
 @role_required(*READERS)
 def report_pdf():
+    return _export(export.report_pdf, export.PDF_MIMETYPE, export.report_filename)
+
+
+def _export(make, mimetype: str, filename_of) -> Response:
+    """The period's figures as a file made by ``make``; a bad period is the page, with why."""
     ward = current_ward()
     today = ward_today(ward)
     form, valid = _period_form(today)
     if not valid:
         return _refused(form, ward)
     period = form.period()
-    content = export.report_pdf(ward, period, today=today)
-    return _download(content, export.PDF_MIMETYPE, export.report_filename(period, today))
+    content = make(ward, period, today=today)
+    return _download(content, mimetype, filename_of(period, today))
