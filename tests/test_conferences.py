@@ -443,7 +443,10 @@ def test_the_edit_form_shows_the_ward_clock_and_saves(client, organiser, ward, m
 def test_editing_an_announced_conference_warns_that_the_notice_changes(
     client, organiser, ward, make_conference
 ):
-    conference = make_conference()
+    # At 8:00 on the ward's clock: a start taken from the time the test runs would end past
+    # midnight when it runs in the evening, and the form would refuse the end time.
+    start = ward_datetime(ward, local_day(30, ward), time(8, 0))
+    conference = make_conference(start_dt=start, planned_end_dt=start + timedelta(hours=3))
     operations.change_status(conference, ConferenceStatus.ANNOUNCED)
     db.session.commit()
     page = client.get(f"/conferences/{conference.id}/edit").text
