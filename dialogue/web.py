@@ -45,7 +45,9 @@ def select_locale() -> str:
 def _is_api_data() -> bool:
     """The API's answers are the same for everyone: never read from the session (its reference
     page, for people, follows their language)."""
-    return request.path.startswith("/api/") and request.endpoint != "api.docs"
+    from dialogue.api.http import is_api_request
+
+    return is_api_request() and request.endpoint != "api.docs"
 
 
 def select_timezone() -> str:

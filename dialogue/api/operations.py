@@ -30,6 +30,7 @@ from dialogue.followup.models import Referral, Timeliness, WrittenAnswer
 from dialogue.live.models import Turn
 from dialogue.minutes.compose import turn_numbers
 from dialogue.public.operations import visible_conferences
+from dialogue.public.referrals import PublicReferral
 from dialogue.stats import figures as stats
 from dialogue.wards.models import ProcedureArea, Ward
 
@@ -339,43 +340,41 @@ def referral_page(
 
 
 def _referral_out(ward: Ward, referral: Referral, numbers, today: date) -> schemas.Referral:
-    turn = referral.turn
-    decided = turn.referral_due_date
-    answers = []
-    for answer in reversed(referral.published_answers):
-        attachment = None
-        if answer.attachment_sha256:
-            attachment = _absolute(
+    """The referral as the ward's follow-up page shows it (``PublicReferral``)."""
+    shown = PublicReferral(referral, today)
+    answers = [
+        schemas.WrittenAnswer(
+            version=answer.version,
+            published=answer.published_dt,
+            letter_number=answer.letter_number,
+            letter_date=answer.letter_date,
+            text=answer.body,
+            correction_reason=answer.correction_reason,
+            attachment_sha256=answer.attachment_sha256,
+            attachment=_absolute(
                 "public.referral_attachment",
                 ward_slug=ward.slug,
                 referral_id=referral.id,
                 version=answer.version,
             )
-        answers.append(
-            schemas.WrittenAnswer(
-                version=answer.version,
-                published=answer.published_dt,
-                letter_number=answer.letter_number,
-                letter_date=answer.letter_date,
-                text=answer.body,
-                correction_reason=answer.correction_reason,
-                attachment_sha256=answer.attachment_sha256,
-                attachment=attachment,
-            )
+            if answer.attachment_sha256
+            else None,
         )
+        for answer in shown.published
+    ]
     return schemas.Referral(
         id=referral.id,
         conference_id=referral.conference_id,
-        turn_number=numbers.get(turn.id, 0),
-        question=turn.question,
-        speaker=turn.public_speaker,
-        area=_area_out(turn.procedure_area),
-        unit=referral.unit.name if referral.unit else "",
-        due_date=referral.due_date,
-        original_due_date=decided if decided and decided != referral.due_date else None,
-        status=referral.status,
-        timeliness=referral.timeliness(today),
-        days_overdue=referral.days_overdue(today),
+        turn_number=numbers.get(shown.turn.id, 0),
+        question=shown.turn.question,
+        speaker=shown.speaker,
+        area=_area_out(shown.area),
+        unit=shown.unit.name if shown.unit else "",
+        due_date=shown.due_date,
+        original_due_date=shown.original_due_date,
+        status=shown.status,
+        timeliness=shown.timeliness,
+        days_overdue=shown.days_overdue,
         answered_on=referral.answered_on,
         answers=answers,
         links=schemas.Links(
@@ -405,12 +404,13 @@ def referral_or_404(ward: Ward, referral_id: int) -> schemas.Referral:
 
 
 def period_of(query: schemas.FiguresQuery, today: date) -> stats.Period:
-    year = query.year or today.year
-    if query.kind is schemas.PeriodKind.HALF:
-        return stats.half_period(year, query.half)
-    if query.kind is schemas.PeriodKind.CUSTOM:
-        return stats.Period(query.start, query.end)
-    return stats.year_period(year)
+    return stats.chosen_period(
+        query.kind.value,
+        year=query.year or today.year,
+        half=query.half,
+        start=query.start,
+        end=query.end,
+    )
 
 
 def _number(value: Decimal | None) -> float | None:

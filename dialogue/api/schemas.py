@@ -17,13 +17,13 @@ from dialogue.conferences.models import ConferenceStatus
 from dialogue.documents.models import DocumentType
 from dialogue.followup.models import ReferralStatus, Timeliness
 from dialogue.live.models import TurnOutcome
+from dialogue.stats.forms import FIRST_YEAR, MAX_DAYS
 from dialogue.wards.models import WardKind
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CURSOR_MAX_CHARS = 200
-# A year the API accepts in a query; dialogue conferences on procedures began in the 2010s.
-FIRST_YEAR = 2000
+# The statistics page's bounds; the last year is fixed here, as a document's schema must be.
 LAST_YEAR = 2100
 
 Text = Annotated[str, Field(max_length=100)]
@@ -100,7 +100,7 @@ class FiguresQuery(Query):
                 raise ValueError("end is before start")
             if not (self.start.year >= FIRST_YEAR and self.end.year <= LAST_YEAR):
                 raise ValueError(f"dates must lie between {FIRST_YEAR} and {LAST_YEAR}")
-            if (self.end - self.start).days > 366 * 10:
+            if (self.end - self.start).days > MAX_DAYS:
                 raise ValueError("a period is at most ten years")
         return self
 

@@ -30,7 +30,7 @@ from dialogue.dossier.models import DossierReport
 from dialogue.extensions import db
 from dialogue.feedback.models import LikertLevel, SurveyResponse
 from dialogue.feedback.results import Satisfaction
-from dialogue.feedback.survey import ELEMENTS
+from dialogue.feedback.survey import ELEMENTS, likert_satisfaction
 from dialogue.followup.carryover import HELD_STATUSES, shorten
 from dialogue.followup.models import Referral, Timeliness, judged
 from dialogue.live.models import Turn, TurnOutcome
@@ -40,8 +40,7 @@ from dialogue.stats.figures import (
     DossierPeriod,
     Period,
     ReferralFigures,
-    _likert,
-    _sum_reports,
+    sum_reports,
 )
 from dialogue.wards.models import Unit, Ward
 
@@ -321,7 +320,7 @@ def _dossiers(held, lines: dict[int, WardLine]) -> list:
         reports[row.ward_id].append(row)
         every.append(row)
     for ward_id, line in lines.items():
-        line.dossiers = _sum_reports(reports[ward_id])
+        line.dossiers = sum_reports(reports[ward_id])
     return every
 
 
@@ -350,7 +349,7 @@ def _survey(held, lines: dict[int, WardLine]) -> dict:
             pooled[ward_id][level] += int(number or 0)
     everyone = defaultdict(int)
     for ward_id, line in lines.items():
-        line.survey = _likert(pooled[ward_id])
+        line.survey = likert_satisfaction(pooled[ward_id])
         for level, number in pooled[ward_id].items():
             everyone[level] += number
     return everyone
@@ -452,8 +451,8 @@ def compare_wards(
     lines = {ward.id: WardLine(ward=ward) for ward in wards}
     if not wards:
         nothing = _referral_figures(dict.fromkeys(Timeliness, 0), now.date())
-        total = WardLine(ward=None, referrals=nothing, dossiers=_sum_reports([]))
-        total.survey = _likert({})
+        total = WardLine(ward=None, referrals=nothing, dossiers=sum_reports([]))
+        total.survey = likert_satisfaction({})
         return Comparison(period=period, measure=chosen, lines=[], total=total)
     today = _wards_today(wards, now)
     condition = _held_condition(wards, period)
@@ -503,8 +502,8 @@ def compare_wards(
         open=sum(line.open for line in lines.values()),
         overdue=sum(line.overdue for line in lines.values()),
     )
-    total.dossiers = _sum_reports(reports)
-    total.survey = _likert(everyone)
+    total.dossiers = sum_reports(reports)
+    total.survey = likert_satisfaction(everyone)
     return Comparison(
         period=period,
         measure=chosen,

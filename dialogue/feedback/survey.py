@@ -683,12 +683,15 @@ class SurveyResults:
         return tuple(item for item in rated if item[1].rate == lowest)
 
 
-def _likert(counts: dict[int, int]) -> Satisfaction:
+def likert_satisfaction(counts: dict[LikertLevel, int]) -> Satisfaction:
+    """Satisfaction from answers on the five-level scale, by level: the two upper ones count."""
     return satisfaction(
-        {LikertLevel(str(score)): n for score, n in counts.items()},
-        tuple(LikertLevel),
-        is_satisfied=lambda level: level in SATISFIED_LEVELS,
+        counts, tuple(LikertLevel), is_satisfied=lambda level: level in SATISFIED_LEVELS
     )
+
+
+def _likert(counts: dict[int, int]) -> Satisfaction:
+    return likert_satisfaction({LikertLevel(str(score)): n for score, n in counts.items()})
 
 
 def survey_results(

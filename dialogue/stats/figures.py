@@ -32,8 +32,8 @@ from dialogue.feedback.models import (
     SurveyResponse,
 )
 from dialogue.feedback.ratings import answer_satisfaction
-from dialogue.feedback.results import Satisfaction, satisfaction
-from dialogue.feedback.survey import ELEMENTS, SATISFIED_LEVELS
+from dialogue.feedback.results import Satisfaction
+from dialogue.feedback.survey import ELEMENTS, likert_satisfaction
 from dialogue.followup.carryover import HELD_STATUSES
 from dialogue.followup.models import Referral, Timeliness, judged
 from dialogue.live.models import Turn, TurnOutcome
@@ -93,6 +93,15 @@ def half_period(year: int, half: int) -> Period:
     if half == 1:
         return Period(date(year, 1, 1), date(year, 6, 30), "half")
     return Period(date(year, 7, 1), date(year, 12, 31), "half")
+
+
+def chosen_period(kind: str, *, year: int, half: int, start: date, end: date) -> Period:
+    """The period a reader chose ("year", "half" or "custom"), from the page or the API."""
+    if kind == "half":
+        return half_period(year, half)
+    if kind == "custom":
+        return Period(start, end)
+    return year_period(year)
 
 
 # -- the blocks -----------------------------------------------------------------------------------
@@ -371,7 +380,7 @@ def count_referrals(conference_ids: list[int], *, today: date) -> ReferralFigure
 COUNT_NAMES = tuple(f.name for f in fields(Counts))
 
 
-def _sum_reports(reports: list[DossierReport]) -> DossierPeriod:
+def sum_reports(reports: list[DossierReport]) -> DossierPeriod:
     sums = {name: sum(getattr(report, name) or 0 for report in reports) for name in COUNT_NAMES}
     # S_early is known for the period only when every report gives it; otherwise the early
     # ones count with the on-time ones, as ``Counts`` reads a missing S_early. X is tracked
@@ -429,16 +438,10 @@ def count_dossiers(
             )
         )
     return Dossiers(
-        current=_sum_reports(mine),
-        previous=_sum_reports(theirs),
+        current=sum_reports(mine),
+        previous=sum_reports(theirs),
         previous_period=previous_period,
         by_conference=tuple(rows),
-    )
-
-
-def _likert(counts: dict) -> Satisfaction:
-    return satisfaction(
-        counts, tuple(LikertLevel), is_satisfied=lambda level: level in SATISFIED_LEVELS
     )
 
 
@@ -463,8 +466,8 @@ def count_survey(conference_ids: list[int]) -> SurveyFigures:
                     pooled[level] += number
     return SurveyFigures(
         responses=responses,
-        elements=tuple((element, _likert(by_element[element])) for element in ELEMENTS),
-        overall=_likert(pooled),
+        elements=tuple((element, likert_satisfaction(by_element[element])) for element in ELEMENTS),
+        overall=likert_satisfaction(pooled),
     )
 
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from dialogue.stats.figures import Period, half_period, year_period
+from dialogue.stats.figures import Period, chosen_period
 
 # Dialogue conferences on administrative reform began in the 2010s; nothing is older than this.
 FIRST_YEAR = 2000
@@ -124,8 +124,10 @@ class PeriodForm(FlaskForm):
 
     def period(self) -> Period:
         """The period chosen; call after ``validate``."""
-        if self.kind.data == "half":
-            return half_period(self.year.data, int(self.half.data))
-        if self.kind.data == "custom":
-            return Period(self.start.data, self.end.data)
-        return year_period(self.year.data)
+        return chosen_period(
+            self.kind.data,
+            year=self.year.data,
+            half=int(self.half.data),
+            start=self.start.data,
+            end=self.end.data,
+        )
