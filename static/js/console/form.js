@@ -250,7 +250,8 @@ function problemsOf(item) {
     });
   });
   if (!problems.length && item.message) {
-    problems.push({ field: item.field, message: item.message });
+    // Beside its field; said above the form, it says that nothing was saved.
+    problems.push({ field: item.field, message: item.field ? item.message : text("NeedsFix", { message: item.message }) });
   }
   return problems;
 }
@@ -411,7 +412,12 @@ export function loadTurn(turnId) {
   var base = waiting ? waiting.base_version : turn.version;
   if (enterEdit({ kind: "turn", turn_id: turnId, base_version: base }, values)) {
     state.loadedValues = readForm();
-    focusQuestionOrSpeaker();
+    if (waiting && waiting.state === "error" && (waiting.message || waiting.errors)) {
+      // A change set aside: why, beside its field.
+      showErrors(problemsOf(waiting));
+    } else {
+      focusQuestionOrSpeaker();
+    }
   }
 }
 
@@ -505,9 +511,14 @@ function save() {
     }
     state.reveal = item.kind === "create" ? { client_key: item.client_key } : item.turn_id ? { turn_id: item.turn_id } : null;
   }
+  // Saved again (corrected or not): sent as a new save, its server errors forgotten.
   item.state = "waiting";
   item.message = null;
   item.field = null;
+  item.errors = null;
+  item.status = null;
+  item.failures = 0;
+  item.retry_at = null;
   item.theirs = null;
   item.announce = true;
   saveOutbox();

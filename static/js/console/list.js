@@ -4,7 +4,7 @@
 
 import { control, loadItem, loadTurn, showHeading, stopEditing } from "./form.js";
 import { renewCopy } from "./offline.js";
-import { findItem, pendingEditOf, post, removeItem, showNet } from "./outbox.js";
+import { findItem, pendingEditOf, post, removeItem, sendAgain, showNet } from "./outbox.js";
 import { button, canWrite, element, root, say, state, text, urlFor } from "./shared.js";
 import { applyOrder, orderedTurns, turnByKey, upsertTurn } from "./turns.js";
 
@@ -203,7 +203,8 @@ function itemNote(item) {
     return { text: text("ClosedItem"), level: "error" };
   }
   if (item.state === "error") {
-    return { text: text("NeedsFix", { message: item.message || "" }), level: "error" };
+    // Set aside: the others are sent meanwhile; this one waits to be corrected or discarded.
+    return { text: text("SetAside", { message: item.message || "" }), level: "error" };
   }
   if (item.state === "conflict") {
     return { text: item.message || "", level: "conflict" };
@@ -230,6 +231,9 @@ function turnNode(turn, number) {
   if (waiting) {
     var note = itemNote(waiting);
     node.classList.add("has-waiting");
+    if (waiting.state === "error") {
+      node.classList.add("is-set-aside");
+    }
     node.appendChild(element("p", "turn-note note-" + note.level, note.text));
   }
   if (canWrite) {
@@ -260,6 +264,9 @@ function turnNode(turn, number) {
           }
         })
       );
+    }
+    if (waiting && waiting.id !== state.inFlight) {
+      setAsideActions(actions, waiting, "DiscardChange");
     }
     node.appendChild(actions);
     if (withdrawing && withdrawing.turnId === turn.id) {
@@ -377,23 +384,44 @@ function queuedNode(item) {
         })
       );
     }
-    if (item.state === "error" || item.state === "closed") {
-      actions.appendChild(
-        button(text("Discard"), "danger", function () {
-          if (window.confirm(text("DiscardConfirm"))) {
-            removeItem(item.id);
-            renderList();
-            showNet();
-          }
-        })
-      );
-    }
+    setAsideActions(actions, item, "Discard");
     node.appendChild(actions);
+  }
+  if (item.state === "error") {
+    node.classList.add("is-set-aside");
   }
   if (state.mode.kind === "item" && state.mode.item_id === item.id) {
     node.classList.add("is-editing");
   }
   return node;
+}
+
+/* What can be done with a save that will not be sent as it is: send it again as it is (after
+ * server errors, which may have been passing), or discard it. */
+function setAsideActions(actions, item, discard) {
+  if (item.state === "error" && item.status >= 500) {
+    actions.appendChild(
+      button(text("SendAgain"), "send-again", function () {
+        sendAgain(item);
+      })
+    );
+  }
+  if (item.state === "error" || item.state === "closed") {
+    actions.appendChild(
+      button(text(discard), "danger discard", function () {
+        if (window.confirm(text(discard + "Confirm"))) {
+          removeItem(item.id);
+          if (state.mode.kind === "item" && state.mode.item_id === item.id) {
+            // What the form holds is what was just discarded.
+            state.loadedValues = null;
+            stopEditing();
+          }
+          renderList();
+          showNet();
+        }
+      })
+    );
+  }
 }
 
 function focusTurn(turnId) {
@@ -516,10 +544,22 @@ function act(url, body, done) {
       return false;
     },
     function (problem) {
-      say(problem && problem.kind === "expired" ? text("SignedOut") : text("Failed"), "error");
+      say(problemText(problem), "error");
       return false;
     }
   );
+}
+
+/* Why an action was not done, in words: the server's own when it gave any. */
+function problemText(problem) {
+  var kind = problem && problem.kind;
+  if (kind === "expired") {
+    return text("SignedOut");
+  }
+  if (kind === "server" || kind === "refused") {
+    return problem.message || text(kind === "server" ? "ServerError" : "RefusedError", { code: problem.status });
+  }
+  return kind === "later" ? text("ServerDown") : text("Failed");
 }
 
 function move(turnId, direction) {

@@ -15,7 +15,8 @@ export const DRAFT_KEY = storagePrefix + "draft";
 
 /* What the parts read and change in one another; each part keeps the rest to itself.
  * - outbox: the saves not yet answered (kept in localStorage under OUTBOX_KEY);
- *   inFlight: the id of the one being sent; flushing, offline, signedOut: how sending goes.
+ *   inFlight: the id of the one being sent; flushing, offline, signedOut, serverDown: how
+ *   sending goes (serverDown: the server answers, but fails or cannot take anything now).
  * - mode: what the form holds, {kind: "new"}, {kind: "turn", turn_id, base_version} or
  *   {kind: "item", item_id}; merging: their version beside the form while merging;
  *   loadedValues: the form as it was loaded, to tell whether it was changed.
@@ -28,6 +29,7 @@ export const state = {
   flushing: false,
   offline: false,
   signedOut: false,
+  serverDown: false,
   mode: { kind: "new" },
   merging: null,
   loadedValues: null,
