@@ -2,8 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.widgets import HiddenInput
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -41,3 +42,9 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field):
         if field.data and field.data == self.current_password.data:
             raise ValidationError(_l("Choose a password different from the current one."))
+
+
+class EndSessionForm(FlaskForm):
+    """Sign one of one's sessions out, from the list of sessions."""
+
+    session_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])

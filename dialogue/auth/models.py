@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialogue.city.models import Province
-from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column
+from dialogue.core.db import TimestampMixin, TitledEnum, UTCDateTime, enum_column, utcnow
 from dialogue.extensions import db
 from dialogue.wards.models import Unit, Ward
 
@@ -113,7 +113,8 @@ class User(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     # An organiser the chair named to approve written answers in the chair's stead.
     approves_answers: Mapped[bool] = mapped_column(default=False)
-    # Changing it signs the account out everywhere (new password, deactivation).
+    # Changing it signs the account out everywhere (new password, deactivation): a session
+    # lives only while the token it began under is the account's (see UserSession).
     login_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=_new_login_token)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The ward an administrator last chose to work in, kept from one sign-in to the next.
@@ -128,13 +129,16 @@ class User(TimestampMixin, db.Model):
     extra_units: Mapped[list[Unit]] = relationship(
         secondary=extra_unit_memberships, order_by="Unit.name"
     )
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user", passive_deletes=True)
 
     # Flask-Login protocol
     is_authenticated = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return self.login_token
+        # What Flask-Login stores first when it signs a user in; dialogue.auth.sessions then
+        # stores the new session's secret token in its place, and only that token loads.
+        return str(self.id)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -177,3 +181,32 @@ class User(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its cookies carry a random token whose SHA-256 is kept here.
+
+    A session lives until it expires, is ended (sign-out, "sign out everywhere else", a new
+    password) or the account's login token changes (a new password, deactivation).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The account's login token when the session began or last renewed its secret.
+    login_token: Mapped[str] = mapped_column(sa.String(64))
+    # "Chrome · Windows": names of products, the same in every language; empty when unknown.
+    device: Mapped[str] = mapped_column(sa.String(120), default="")
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from dialogue.auth import operations
+from dialogue.auth import operations, sessions
 from dialogue.auth.access import account_required, public
-from dialogue.auth.forms import ChangePasswordForm, LoginForm
+from dialogue.auth.forms import ChangePasswordForm, EndSessionForm, LoginForm
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db, limiter
 
@@ -98,9 +98,9 @@ def login():
             g.sign_in_failed = True
             form.form_errors.append(_("The username or the password is wrong."))
             return _render_login(form)
-        login_user(user, remember=form.remember.data)
         operations.record_sign_in(user)
-        db.session.commit()
+        # Opens the server-side session and commits it with the sign-in (dialogue.auth.sessions).
+        login_user(user, remember=form.remember.data)
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
     return _render_login(form)
@@ -109,6 +109,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @account_required
 def logout():
+    sessions.end_current_session()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
@@ -119,10 +120,51 @@ def logout():
 def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
-        operations.change_password(current_user, form.new_password.data)
+        operations.change_password(
+            current_user, form.new_password.data, keep=sessions.current_session()
+        )
         db.session.commit()
-        # The new login token signed every session out: sign this one in again.
-        login_user(current_user._get_current_object())
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/sessions")
+@account_required
+def list_sessions():
+    current = sessions.current_session()
+    live = operations.live_sessions(current_user)
+    # This browser first, then the latest used.
+    live.sort(key=lambda user_session: user_session is not current)
+    return render_template(
+        "auth/sessions.html",
+        sessions=live,
+        current=current,
+    )
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@account_required
+def end_session():
+    form = EndSessionForm()
+    user_session = None
+    if form.validate_on_submit():
+        user_session = operations.get_live_session(current_user, form.session_id.data)
+    if user_session is None:
+        flash(_("That session has already ended."), "info")
+        return redirect(url_for(".list_sessions"))
+    if user_session is sessions.current_session():
+        return logout()
+    operations.end_session(user_session)
+    db.session.commit()
+    flash(_("That device has been signed out."), "success")
+    return redirect(url_for(".list_sessions"))
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@account_required
+def end_other_sessions():
+    ended = operations.end_sessions(current_user, keep=sessions.current_session())
+    db.session.commit()
+    flash(_("Other devices signed out: %(num)s.", num=ended), "success")
+    return redirect(url_for(".list_sessions"))
