@@ -3,6 +3,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -12,7 +13,9 @@ if config.config_file_name is not None:
 log = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
-engine = db.engine
+# Migrations run as the tables' owner when the application connects as a role that owns nothing.
+owner_url = current_app.config.get("DIALOGUE_MIGRATION_DATABASE_URL")
+engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool) if owner_url else db.engine
 config.set_main_option(
     "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )

@@ -110,8 +110,18 @@ def _empty_tables() -> None:
                 + " RESTART IDENTITY CASCADE"
             )
         else:
+            # Published rows may never be deleted: lift those triggers for this one transaction
+            # (SQLite's DDL is transactional), as only a database's owner could.
+            guards = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE '%\\_undeletable' ESCAPE '\\'"
+            ).all()
+            for name, _sql in guards:
+                connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for name in tables:
                 connection.exec_driver_sql(f'DELETE FROM "{name}"')
+            for _name, sql in guards:
+                connection.exec_driver_sql(sql)
 
 
 @pytest.fixture

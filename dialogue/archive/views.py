@@ -9,11 +9,14 @@ with a long cache lifetime and its SHA-256 as ETag.
 from __future__ import annotations
 
 import hashlib
+import time
+from datetime import datetime
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -28,11 +31,15 @@ from markupsafe import Markup
 from dialogue.archive import operations, pagecache
 from dialogue.auth.access import public
 from dialogue.conferences.models import Conference
+from dialogue.core.db import utcnow
 from dialogue.core.locale import current_locale
 from dialogue.documents.downloads import as_immutable
 from dialogue.documents.models import DocumentType
+from dialogue.extensions import limiter
 from dialogue.feedback.rating_views import minutes_section
 from dialogue.followup.listing import ward_today
+from dialogue.ledger import operations as ledger
+from dialogue.ledger.verify import Report, verify_ward
 from dialogue.photos.views import serve_photo
 from dialogue.public import referrals
 from dialogue.public.views import _ward_or_404
@@ -42,6 +49,11 @@ bp.record_once(lambda state: pagecache.init_app(state.app))
 
 # A photo's bytes never change (a caption may, on the page): a day, then a 304 by ETag.
 PHOTO_CACHE_CONTROL = "public, max-age=86400"
+# Checking a ward's archive reads every PDF it published: an address may ask a few times a
+# minute, and the result is kept a minute in each process.
+VERIFY_RATE_LIMIT = "6 per minute"
+VERIFY_KEEP_SECONDS = 60.0
+VERIFIED_KEY = "dialogue.archive.verified"
 # The years the list may be filtered by; any other is ignored.
 YEAR_RANGE = range(1990, 2200)
 
@@ -80,6 +92,7 @@ def index(ward_slug: str):
     return render_template(
         "archive/index.html",
         ward=ward,
+        head=ledger.chain_head(ward.id),
         page=page,
         years=operations.archive_years(ward),
         areas=areas,
@@ -176,6 +189,44 @@ def _pdf_headers(response: Response, file: operations.PdfFile) -> Response:
     as_immutable(response, file.sha256)
     response.headers["Content-Disposition"] = f'inline; filename="{file.filename}"'
     return response
+
+
+@bp.route("/p/<ward_slug>/so-cong-bo.jsonl")
+@public
+def ledger_log(ward_slug: str):
+    """The ward's whole publication log, one entry a line: keep a copy to check against later."""
+    ward = _ward_or_404(ward_slug)
+    head = ledger.chain_head(ward.id)
+    response = Response(
+        "".join(ledger.log_lines(ward)), content_type="application/jsonl; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="so-cong-bo-{ward.slug}.jsonl"'
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(f"{head.count}-{head.head_hash}")
+    return response.make_conditional(request)
+
+
+@bp.route("/p/<ward_slug>/so-cong-bo/kiem-tra")
+@public
+@limiter.limit(VERIFY_RATE_LIMIT)
+def ledger_verify(ward_slug: str):
+    """Recompute every published version's hash and the chain, and say what was found."""
+    ward = _ward_or_404(ward_slug)
+    verified: dict[int, tuple[float, datetime, Report]] = current_app.extensions.setdefault(
+        VERIFIED_KEY, {}
+    )
+    kept = verified.get(ward.id)
+    if kept is None or time.monotonic() - kept[0] > VERIFY_KEEP_SECONDS:
+        kept = (time.monotonic(), utcnow(), verify_ward(ward))
+        verified[ward.id] = kept
+    _, checked_dt, report = kept
+    return render_template(
+        "archive/verify.html",
+        ward=ward,
+        report=report,
+        checked_dt=checked_dt,
+        head=ledger.chain_head(ward.id),
+    )
 
 
 @bp.route("/d/<code>")

@@ -62,6 +62,7 @@ from dialogue.feedback.models import (
 from dialogue.feedback.survey import ensure_survey
 from dialogue.followup.listing import ward_today
 from dialogue.followup.models import AnswerStatus, ReferralStatus, WrittenAnswer
+from dialogue.ledger.operations import record_answer
 from dialogue.live.closing import ConclusionData, TaskData, close_conference
 from dialogue.live.models import Turn, TurnOutcome
 from dialogue.live.operations import TurnData, log_turn
@@ -479,6 +480,7 @@ class WardHistory:
         rng, character = self.rng, self.character
         responder, chair = self.staff.responder, self.staff.chair
         left = character.unanswered_at_most if is_latest else 0
+        published_answers: list[WrittenAnswer] = []
         for each in turns:
             referral = each.turn.referral
             if referral is None:
@@ -499,30 +501,33 @@ class WardHistory:
             )
             submitted = published - timedelta(hours=rng.randint(17, 40))
             short = referral.unit.short_name.replace("-", "") if referral.unit else "VP"
-            db.session.add(
-                WrittenAnswer(
-                    referral=referral,
-                    version=1,
-                    status=AnswerStatus.PUBLISHED,
-                    body=body,
-                    body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
-                    letter_number=f"{rng.randint(20, 480)}/UBND-{short}",
-                    letter_date=submitted.date(),
-                    revision=2,
-                    written_by=responder,
-                    submitted_by=responder,
-                    submitted_dt=submitted,
-                    published_by=chair,
-                    published_dt=published,
-                    created_dt=submitted - timedelta(days=1),
-                    updated_dt=published,
-                )
+            answer = WrittenAnswer(
+                referral=referral,
+                version=1,
+                status=AnswerStatus.PUBLISHED,
+                body=body,
+                body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                letter_number=f"{rng.randint(20, 480)}/UBND-{short}",
+                letter_date=submitted.date(),
+                revision=2,
+                written_by=responder,
+                submitted_by=responder,
+                submitted_dt=submitted,
+                published_by=chair,
+                published_dt=published,
+                created_dt=submitted - timedelta(days=1),
+                updated_dt=published,
             )
+            db.session.add(answer)
+            published_answers.append(answer)
             referral.status = ReferralStatus.ANSWERED
             referral.answered_on = answered_on
             referral.is_settled = True
             referral.refresh_search_text()
         db.session.flush()
+        # Each enters the ward's publication log, as publishing it would have done.
+        for answer in sorted(published_answers, key=lambda answer: answer.published_dt):
+            record_answer(answer)
 
     def _unanswered(self, referral, body: str, due: date, *, stage: int) -> None:
         """Left where the unit stopped: untouched, a draft begun, or waiting for the chair."""

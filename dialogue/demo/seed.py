@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from dialogue.attendance.models import AttendanceStatus, Attendee, CheckInMethod
@@ -26,8 +28,8 @@ from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
 from dialogue.core.dates import to_local, vn_date
 from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_paragraphs
-from dialogue.demo import data, feedback, history
-from dialogue.demo.history_data import HISTORY_USERNAMES
+from dialogue.demo import certificates, data, feedback, history
+from dialogue.demo.history_data import HISTORY_USERNAMES, OTHER_WARDS
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
 from dialogue.documents.pdf import render_pdf
@@ -39,6 +41,7 @@ from dialogue.followup.listing import ward_today
 from dialogue.followup.models import AnswerStatus, Referral, ReferralStatus, WrittenAnswer
 from dialogue.followup.operations import AnswerData, check_attachment, save_answer, submit_answer
 from dialogue.invitations.operations import invite_category
+from dialogue.ledger.operations import record_answer
 from dialogue.live.closing import ConclusionData, TaskData, close_conference
 from dialogue.live.models import Turn, TurnOutcome
 from dialogue.live.operations import TurnData, log_turn
@@ -85,6 +88,7 @@ def load_demo(password: str, *, with_history: bool = True) -> Ward:
             field="username",
         )
 
+    _prepare_signing()
     ward = create_ward(kind=WardKind.WARD, **data.WARD)
     groups = {
         number: ResidentialGroup(number=number, name=data.group_name(number))
@@ -179,6 +183,24 @@ def load_demo(password: str, *, with_history: bool = True) -> Ward:
         user.email = address
     db.session.flush()
     return ward
+
+
+def _prepare_signing() -> None:
+    """Certificates for the demo's wards when the deployment configured none.
+
+    The demo's documents are then published signed, as a real ward's are, under an authority
+    made for the demo (dialogue.demo.certificates), in ``instance/demo-signing/``, where the
+    configuration finds them at the next start.
+    """
+    if current_app.config.get("DIALOGUE_SIGNING_P12"):
+        return
+    word = WardKind.WARD.word
+    wards = [(DEMO_SLUG, f"{word} {data.WARD['name']}")]
+    wards += [(spec.slug, f"{word} {spec.name}") for spec in OTHER_WARDS]
+    directory = Path(current_app.instance_path) / certificates.DEMO_DIRECTORY
+    passphrase = certificates.write_demo_keystores(directory, wards)
+    current_app.config["DIALOGUE_SIGNING_P12"] = str(directory)
+    current_app.config["DIALOGUE_SIGNING_P12_PASSPHRASE"] = passphrase
 
 
 def _add_city(wards: list[Ward], password: str) -> User:
@@ -424,6 +446,8 @@ def _answer_2020(conference: Conference, people, users) -> None:
     referral.is_settled = True
     referral.refresh_search_text()
     db.session.flush()
+    # It enters the ward's publication log, as publishing it would have done.
+    record_answer(referral.published_answer)
 
 
 def _reply_letter_pdf(ward: Ward, letter: data.DemoReplyLetter, *, signer: Person) -> bytes:

@@ -417,12 +417,16 @@ def _refuse_bulk_changes_to_answers(state: ORMExecuteState) -> None:
 
 
 # The database refuses it too, whoever asks. The one change allowed is the publication itself
-# (submitted → published, in the same statement that sets the publication's fields).
+# (submitted → published, in the same statement that sets the publication's fields); a published
+# answer is never deleted either (on PostgreSQL the application's role may not drop the triggers).
 ANSWER_FREEZE_TRIGGER = {
     "sqlite": [
         "CREATE TRIGGER written_answers_frozen BEFORE UPDATE ON written_answers "
         "WHEN OLD.status = 'published' "
-        "BEGIN SELECT RAISE(ABORT, 'published answers never change'); END"
+        "BEGIN SELECT RAISE(ABORT, 'published answers never change'); END",
+        "CREATE TRIGGER written_answers_undeletable BEFORE DELETE ON written_answers "
+        "WHEN OLD.status = 'published' "
+        "BEGIN SELECT RAISE(ABORT, 'published answers are never deleted'); END",
     ],
     "postgresql": [
         "CREATE FUNCTION written_answers_frozen() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -430,13 +434,23 @@ ANSWER_FREEZE_TRIGGER = {
         "RAISE EXCEPTION 'published answers never change'; END IF; RETURN NEW; END $$",
         "CREATE TRIGGER written_answers_frozen BEFORE UPDATE ON written_answers "
         "FOR EACH ROW EXECUTE FUNCTION written_answers_frozen()",
+        "CREATE FUNCTION written_answers_undeletable() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'published answers are never deleted'; END $$",
+        "CREATE TRIGGER written_answers_undeletable BEFORE DELETE ON written_answers "
+        "FOR EACH ROW WHEN (OLD.status = 'published') "
+        "EXECUTE FUNCTION written_answers_undeletable()",
     ],
 }
 ANSWER_FREEZE_TRIGGER_DROP = {
-    "sqlite": ["DROP TRIGGER IF EXISTS written_answers_frozen"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS written_answers_frozen",
+        "DROP TRIGGER IF EXISTS written_answers_undeletable",
+    ],
     "postgresql": [
         "DROP TRIGGER IF EXISTS written_answers_frozen ON written_answers",
         "DROP FUNCTION IF EXISTS written_answers_frozen()",
+        "DROP TRIGGER IF EXISTS written_answers_undeletable ON written_answers",
+        "DROP FUNCTION IF EXISTS written_answers_undeletable()",
     ],
 }
 

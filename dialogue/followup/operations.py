@@ -31,6 +31,7 @@ from dialogue.followup.models import (
     RequestStatus,
     WrittenAnswer,
 )
+from dialogue.ledger.operations import record_answer
 from dialogue.wards.models import Unit
 
 # A signed reply letter is a few pages; a scan of one stays well under this.
@@ -310,6 +311,7 @@ def publish_answer(referral: Referral, *, by: User) -> WrittenAnswer:
     referral.refresh_search_text()
     _touch(referral)
     db.session.flush()
+    record_answer(answer)
     _notify("answer_published", answer)
     return answer
 

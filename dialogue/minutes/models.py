@@ -158,6 +158,10 @@ class PublishedDocument(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # The PDF's digital signature (dialogue.documents.signing): the certificate's name and
+    # when it signed; empty and NULL when the deployment had no certificate to sign with.
+    signed_by: Mapped[str] = mapped_column(sa.String(255), default="")
+    signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     draft: Mapped[MinutesDraft] = relationship(back_populates="publications")
     conference: Mapped[Conference] = relationship()
@@ -204,25 +208,37 @@ def _refuse_bulk_changes_to_published(state: ORMExecuteState) -> None:
         raise _frozen_error()
 
 
-# The database refuses it too, whoever asks: a trigger on both engines. (Only updates: deleting
-# is already blocked for rows still referenced, and emptying tables between tests must work.)
+# The database refuses it too, whoever asks: triggers on both engines, for updates and deletes.
+# (On PostgreSQL the application's role may not drop them, nor TRUNCATE the table: see
+# `flask dialogue grant-app-role`. The tests lift the SQLite delete guard to empty the tables.)
 FREEZE_TRIGGER = {
     "sqlite": [
         "CREATE TRIGGER published_documents_frozen BEFORE UPDATE ON published_documents "
-        "BEGIN SELECT RAISE(ABORT, 'published documents never change'); END"
+        "BEGIN SELECT RAISE(ABORT, 'published documents never change'); END",
+        "CREATE TRIGGER published_documents_undeletable BEFORE DELETE ON published_documents "
+        "BEGIN SELECT RAISE(ABORT, 'published documents are never deleted'); END",
     ],
     "postgresql": [
         "CREATE FUNCTION published_documents_frozen() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN RAISE EXCEPTION 'published documents never change'; END $$",
         "CREATE TRIGGER published_documents_frozen BEFORE UPDATE ON published_documents "
         "FOR EACH ROW EXECUTE FUNCTION published_documents_frozen()",
+        "CREATE FUNCTION published_documents_undeletable() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'published documents are never deleted'; END $$",
+        "CREATE TRIGGER published_documents_undeletable BEFORE DELETE ON published_documents "
+        "FOR EACH ROW EXECUTE FUNCTION published_documents_undeletable()",
     ],
 }
 FREEZE_TRIGGER_DROP = {
-    "sqlite": ["DROP TRIGGER IF EXISTS published_documents_frozen"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS published_documents_frozen",
+        "DROP TRIGGER IF EXISTS published_documents_undeletable",
+    ],
     "postgresql": [
         "DROP TRIGGER IF EXISTS published_documents_frozen ON published_documents",
         "DROP FUNCTION IF EXISTS published_documents_frozen()",
+        "DROP TRIGGER IF EXISTS published_documents_undeletable ON published_documents",
+        "DROP FUNCTION IF EXISTS published_documents_undeletable()",
     ],
 }
 

@@ -29,8 +29,10 @@ from dialogue.core.db import utcnow
 from dialogue.core.text import normalize_text
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
+from dialogue.documents.signing import sign_pdf
 from dialogue.errors import DialogueError, InvalidTransition, PermissionDenied, ValidationFailed
 from dialogue.extensions import db
+from dialogue.ledger.operations import record_document
 from dialogue.minutes.compose import default_texts, document_context, missing_parts
 from dialogue.minutes.models import (
     DraftStatus,
@@ -567,7 +569,10 @@ def publish(
         published_dt=now,
     )
     html = render_document_html(context)
-    pdf = _render_pdf(context, pdfa=pdfa)
+    # Signed before it is hashed and stored: the published bytes are the signed ones.
+    title = document_title(conference, draft.doc_type)
+    signed = sign_pdf(_render_pdf(context, pdfa=pdfa), conference.ward, title=title)
+    pdf = signed.pdf
     published = PublishedDocument(
         draft=draft,
         conference_id=conference.id,
@@ -586,10 +591,14 @@ def publish(
         title=document_title(conference, draft.doc_type),
         published_dt=now,
         published_by=by,
+        signed_by=signed.signed_by,
+        signed_dt=signed.signed_dt,
     )
     db.session.add(published)
     draft.status = DraftStatus.PUBLISHED
     db.session.flush()
+    # In the same transaction: the version and its place in the ward's chain commit together.
+    record_document(published)
     if conference.status is ConferenceStatus.CLOSED and _all_published(conference):
         change_status(conference, ConferenceStatus.PUBLISHED)
     return published
