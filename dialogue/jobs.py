@@ -2,9 +2,10 @@
 
 The queue lives in Redis when ``DIALOGUE_REDIS_URL`` is set, in a SQLite file in ``instance/``
 otherwise; tests run tasks at once in the process that queues them. ``flask dialogue worker``
-runs the consumer: it executes queued tasks and the periodic ones (the outbox sweep every
-minute, the follow-up digests every morning). Several workers may run side by side: a
-message is claimed in the database before it is sent, and digests are queued once per key.
+runs the consumer: it executes queued tasks and the periodic ones (the outbox sweep and the
+API's answers prepared after changes every minute, the follow-up digests every morning).
+Several workers may run side by side: a message is claimed in the database before it is
+sent, digests are queued once per key, and a ward's answers prepared twice are stored once.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Jobs:
     deliver_message: TaskWrapper
     sweep_outbox: TaskWrapper
     daily_digests: TaskWrapper
+    prepare_api_answers: TaskWrapper
 
 
 class _LazyJobs:
@@ -148,7 +150,14 @@ def _register_tasks(huey: Huey, app: Flask) -> Jobs:
         with app.app_context():
             queue_daily_digests()
 
-    return Jobs(huey, deliver_message, sweep_outbox, daily_digests)
+    @huey.periodic_task(_every_minute, name="prepare_api_answers")
+    def prepare_api_answers() -> None:
+        from dialogue.api.prepared import prepare
+
+        with app.app_context():
+            prepare()
+
+    return Jobs(huey, deliver_message, sweep_outbox, daily_digests, prepare_api_answers)
 
 
 def queue_daily_digests(now: datetime | None = None) -> bool:

@@ -1,5 +1,6 @@
 """Import every model, so that the metadata is complete wherever it is needed."""
 
+from dialogue.api.models import PreparedAnswer, WardVersion
 from dialogue.attendance.models import Attendee
 from dialogue.audit import recording  # noqa: F401  (registers the audit listener)
 from dialogue.audit.models import AuditEvent
@@ -10,6 +11,7 @@ from dialogue.documents.models import DocumentCounter, DocumentNumber
 from dialogue.dossier.models import DossierLine, DossierReport
 from dialogue.feedback.models import AnswerRating, QuestionSupport, Survey, SurveyResponse
 from dialogue.followup.models import Referral, ReferralRequest, WrittenAnswer
+from dialogue.ledger.models import LedgerEntry
 from dialogue.live.models import LiveEvent, Turn
 from dialogue.mail.models import OutboxMessage
 from dialogue.minutes.models import MinutesDraft, PublishedDocument
@@ -19,6 +21,8 @@ from dialogue.questions.models import ResidentQuestion
 from dialogue.wards.models import DelegateCategory, ProcedureArea, ResidentialGroup, Unit, Ward
 
 __all__ = [
+    "PreparedAnswer",
+    "WardVersion",
     "AnswerRating",
     "QuestionSupport",
     "Survey",
@@ -29,6 +33,7 @@ __all__ = [
     "DocumentNumber",
     "DossierLine",
     "DossierReport",
+    "LedgerEntry",
     "LiveEvent",
     "MinutesDraft",
     "OutboxMessage",

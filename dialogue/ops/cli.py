@@ -208,6 +208,27 @@ def create_user_command(
     )
 
 
+@_command("prepare-api")
+@click.option("--ward", "slug", default=None, help="Only this ward (its address name).")
+def prepare_api_command(slug: str | None) -> None:
+    """Prepare the API's answers of every ward changed since (the worker does it every minute)."""
+    from dialogue.api.prepared import prepare
+
+    done = prepare(slug)
+    if done is None:
+        raise click.ClickException(
+            _("Set DIALOGUE_PUBLIC_URL: answers are prepared for the address residents use.")
+        )
+    click.echo(
+        _(
+            "Prepared %(answers)s answers of %(wards)s wards in %(seconds)s s.",
+            answers=done.answers,
+            wards=done.wards,
+            seconds=f"{done.seconds:.1f}",
+        )
+    )
+
+
 @_command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
@@ -323,3 +344,101 @@ def render_minutes_command(
     missing = missing_parts(conference, draft)
     if missing:
         click.echo(_("Still missing before publication: %(parts)s.", parts=", ".join(missing)))
+
+
+@_command("verify-archive")
+@click.option("--ward", "ward_slug", help="Check this ward only (default: every ward).")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A copy of the ward's log downloaded earlier (.jsonl): the reference the database "
+    "cannot rewrite.",
+)
+def verify_archive_command(ward_slug: str | None, log_path: Path | None) -> None:
+    """Check every published PDF and HTML against the publication ledger.
+
+    Each stored version's SHA-256 is recomputed from its bytes and compared with its entry in
+    the ward's hash chain; the chain itself is recomputed. With --log, the database's chain must
+    begin with exactly the downloaded one. Exits with status 1 on any finding.
+    """
+    from dialogue.ledger.verify import read_log, verify_ward
+    from dialogue.wards.models import Ward
+
+    reference = None
+    if log_path is not None:
+        with log_path.open("rb") as lines:
+            reference = read_log(lines)
+        ward_slug = ward_slug or reference.ward_slug
+    query = sa.select(Ward).order_by(Ward.slug)
+    if ward_slug:
+        query = query.where(Ward.slug == ward_slug)
+    wards = list(db.session.scalars(query))
+    if ward_slug and not wards:
+        raise click.ClickException(_("There is no ward “%(slug)s”.", slug=ward_slug))
+    failed = False
+    for ward in wards:
+        report = verify_ward(ward, reference)
+        click.echo(
+            _(
+                "%(ward)s: %(entries)s entries in the log, %(documents)s published versions, "
+                "head %(head)s",
+                ward=ward.slug,
+                entries=report.entries,
+                documents=report.documents,
+                head=report.head_hash,
+            )
+        )
+        if reference is not None:
+            click.echo(
+                "  "
+                + _(
+                    "Checked against the downloaded log (%(count)s entries).",
+                    count=report.reference_entries,
+                )
+            )
+        for finding in report.findings:
+            click.echo("  ✗ " + finding.message)
+        if report.is_ok:
+            click.echo("  ✓ " + _("Every published version matches the log."))
+        else:
+            failed = True
+    if failed:
+        click.echo(_("Findings: the archive does not match its log."), err=True)
+        sys.exit(1)
+
+
+@_command("grant-app-role")
+@click.argument("role")
+@click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")
+def grant_app_role_command(role: str, print_sql: bool) -> None:
+    """Give a PostgreSQL role that owns nothing what the application needs (run as the owner).
+
+    Connects with DIALOGUE_MIGRATION_DATABASE_URL (the tables' owner) when it is set. The role
+    gets SELECT, INSERT, UPDATE, DELETE on the tables and the sequences, also on tables added
+    later, but no DELETE or TRUNCATE on the published tables; run it again after an upgrade.
+    """
+    from dialogue.ops.roles import check_role, grant_app_role, grant_statements
+
+    url = (
+        current_app.config["DIALOGUE_MIGRATION_DATABASE_URL"]
+        or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            if print_sql:
+                check_role(connection, role)
+                for statement in grant_statements(connection, role):
+                    click.echo(statement + ";")
+                return
+            statements = grant_app_role(connection, role)
+    finally:
+        engine.dispose()
+    click.echo(
+        _(
+            "Granted the application's privileges to “%(role)s” (%(count)s statements).",
+            role=role,
+            count=len(statements),
+        )
+    )
