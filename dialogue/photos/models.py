@@ -34,6 +34,9 @@ class Photo(WardScopedMixin, TimestampMixin, db.Model):
     thumb_height: Mapped[int]
     byte_size: Mapped[int]
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
+    # SHA-256 of the file as uploaded (which is not kept): the same file again is refused
+    # before it is decoded. Photos added before it was recorded have none.
+    upload_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     # Loaded only when an image is served, never with a list of photos.
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     thumb: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)

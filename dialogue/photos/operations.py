@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.database import begin_writing
 from dialogue.core.text import normalize_text
 from dialogue.errors import ValidationFailed
 from dialogue.extensions import db
-from dialogue.photos.imaging import Picture, prepare_photo
+from dialogue.photos.imaging import Picture, prepare_photo, upload_sha256
 from dialogue.photos.models import Photo
 
 # Published minutes show the photos as they were; a cancelled conference has none to add.
@@ -58,12 +59,19 @@ def _checked_caption(caption: str) -> str:
     return caption
 
 
-def add_photo(
-    conference: Conference, data: bytes, *, caption: str, uploaded_by: User | None
-) -> Photo:
-    """Check, re-encode and keep an uploaded photo at the end of the conference's photos."""
+def _check_not_among(conference: Conference, same: sa.ColumnElement[bool]) -> None:
+    duplicate = db.session.scalar(
+        sa.select(Photo.id).where(Photo.conference_id == conference.id, same).limit(1)
+    )
+    if duplicate is not None:
+        raise ValidationFailed(
+            _("This photo is already among the conference's photos."), field="file"
+        )
+
+
+def _next_position(conference: Conference, fingerprint: str) -> int:
+    """Check that one more photo, not this file again, may be added; say where it goes."""
     _check_editable(conference)
-    caption = _checked_caption(caption)
     count, last = db.session.execute(
         sa.select(sa.func.count(Photo.id), sa.func.max(Photo.position)).where(
             Photo.conference_id == conference.id
@@ -73,27 +81,38 @@ def add_photo(
         raise ValidationFailed(
             _("A conference keeps at most %(limit)s photos.", limit=MAX_PHOTOS), field="file"
         )
+    # The same file again is refused from its bytes, before a pixel of it is decoded.
+    _check_not_among(conference, Photo.upload_sha256 == fingerprint)
+    return (last or 0) + 1
+
+
+def add_photo(
+    conference: Conference, data: bytes, *, caption: str, uploaded_by: User | None
+) -> Photo:
+    """Check, re-encode and keep an uploaded photo at the end of the conference's photos."""
+    _check_editable(conference)
+    caption = _checked_caption(caption)
+    fingerprint = upload_sha256(data)
+    _next_position(conference, fingerprint)
+    # Decoding takes seconds: on SQLite the write lock is not held meanwhile (the reads end
+    # here), and what was checked is checked again under it afterwards.
+    begin_writing()
     picture: Picture = prepare_photo(data)
-    duplicate = db.session.scalar(
-        sa.select(Photo.id).where(
-            Photo.conference_id == conference.id, Photo.content_sha256 == picture.sha256
-        )
-    )
-    if duplicate is not None:
-        raise ValidationFailed(
-            _("This photo is already among the conference's photos."), field="file"
-        )
+    position = _next_position(conference, fingerprint)
+    # The same picture in another file (other metadata, say) is found by its content.
+    _check_not_among(conference, Photo.content_sha256 == picture.sha256)
     photo = Photo(
         conference=conference,
         ward_id=conference.ward_id,
         caption=caption,
-        position=(last or 0) + 1,
+        position=position,
         width=picture.width,
         height=picture.height,
         thumb_width=picture.thumb_width,
         thumb_height=picture.thumb_height,
         byte_size=len(picture.content),
         content_sha256=picture.sha256,
+        upload_sha256=fingerprint,
         content=picture.content,
         thumb=picture.thumb,
         uploaded_by=uploaded_by,
