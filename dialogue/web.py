@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session
+import functools
+
+from flask import (
+    Flask,
+    Request,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
-from dialogue.core import dates, forms, wtforms_messages
+from dialogue.core import dates, forms, ids, text, wtforms_messages
 from dialogue.core.locale import current_locale
-from dialogue.extensions import babel, csrf, limiter, login_manager
+from dialogue.extensions import babel, csrf, db, limiter, login_manager
 
 LOCALE_KEY = "locale"
 
@@ -61,15 +74,91 @@ def select_timezone() -> str:
 
 
 def _load_user(token: str):
-    from sqlalchemy import select
+    # The cookies carry a server-side session's token: a live session loads its account.
+    from dialogue.auth.sessions import load_user
 
-    from dialogue.auth.models import User
-    from dialogue.extensions import db
+    return load_user(token)
 
-    user = db.session.scalar(select(User).where(User.login_token == token))
-    if user is None or not user.is_active:
-        return None
-    return user
+
+# -- what comes in: clean text, numbers a key can be ---------------------------------------------
+
+
+def _clean_value(value):
+    if isinstance(value, str):
+        return text.clean_text(value)
+    if isinstance(value, FileStorage) and value.filename:
+        value.filename = text.clean_line(value.filename)
+    return value
+
+
+class CleanFields(ImmutableMultiDict):
+    """The fields of a query string or a form, their text cleaned (``text.clean_text``).
+
+    Read with ``type=int``, a number no key can be (``ids.MAX_ID``) is as good as no number:
+    ``get`` gives the default, as it does for "abc".
+    """
+
+    def __init__(self, mapping=None):
+        super().__init__(
+            [
+                (text.clean_line(name), _clean_value(value))
+                for name, value in iter_multi_items(mapping or ())
+            ]
+        )
+
+    def get(self, key, default=None, type=None):
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not ids.is_storable(value):
+            return default
+        return value
+
+
+class CleanRequest(Request):
+    """A request whose submitted text is clean wherever a view reads it.
+
+    NUL, other control characters and bidirectional overrides are taken out on the way in, in
+    this one place: ``args``, ``form`` (so every form), the names of uploaded files and
+    ``get_json()`` (the console's turns). The pages then never store them, PostgreSQL never
+    refuses them, and no document prints "evil" as "live".
+    """
+
+    parameter_storage_class = CleanFields
+
+    def get_json(self, force=False, silent=False, cache=True):
+        return text.clean_data(super().get_json(force=force, silent=silent, cache=cache))
+
+
+class KeyConverter(IntegerConverter):
+    """``<int:…>`` up to the largest key (``ids.MAX_ID``): a larger number matches no route, 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ids.MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class CleanSegmentConverter(UnicodeConverter):
+    """``<name>``: a segment holding a character no address has (NUL, an override) is no page."""
+
+    def to_python(self, value: str) -> str:
+        if text.clean_line(value) != value:
+            raise ValidationError()
+        return value
+
+
+def _clamp_pages_past_any_key():
+    """``db.paginate`` reads ``?page=`` and ``?per_page=`` itself, and a number past any key
+    overflows the database: it is read as the largest key instead (a page past the end: the
+    list says there is nothing on it, as for any page past its end)."""
+    huge = {}
+    for name in ("page", "per_page"):
+        try:
+            number = int(request.args.get(name, ""))
+        except ValueError:
+            continue  # no number: paginate answers that itself
+        if not ids.is_storable(number):
+            huge[name] = str(ids.MAX_ID if number > 0 else 1)
+    if huge:
+        pairs = [(name, huge.get(name, value)) for name, value in request.args.items(multi=True)]
+        request.args = request.parameter_storage_class(pairs)
 
 
 def _security_headers(response):
@@ -180,6 +269,24 @@ def _answer_api_errors_as_problems(app: Flask) -> None:
             handlers[exception_class] = answer
 
 
+def _roll_back_before_error_pages(app: Flask) -> None:
+    """Answer every error on a fresh transaction.
+
+    After a failed statement PostgreSQL refuses every other one until the rollback: the error
+    page (which reads the signed-in user) would fail in turn. What the failed request changed
+    is never kept anyway.
+    """
+    for handlers in app.error_handler_spec[None].values():
+        for exception_class, handler in list(handlers.items()):
+
+            @functools.wraps(handler)
+            def answer(error, handler=handler):
+                db.session.rollback()
+                return handler(error)
+
+            handlers[exception_class] = answer
+
+
 def _register_template_helpers(app: Flask) -> None:
     from dialogue.core.scoping import current_ward
 
@@ -206,6 +313,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its routes: a rule takes its converters when it is added.
+    app.request_class = CleanRequest
+    app.url_map.converters.update(
+        int=KeyConverter, default=CleanSegmentConverter, string=CleanSegmentConverter
+    )
     proxies = app.config["DIALOGUE_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -216,7 +328,7 @@ def init_app(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     wtforms_messages.install()
-    forms.install_rendering()
+    forms.install()
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -225,7 +337,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
+    app.before_request(_clamp_pages_past_any_key)
     app.after_request(_security_headers)
     _register_error_handlers(app)
     _answer_api_errors_as_problems(app)
+    _roll_back_before_error_pages(app)
     _register_template_helpers(app)

@@ -33,6 +33,7 @@ from dialogue.conferences.forms import (
 )
 from dialogue.conferences.models import NOTICE_DAYS, AgendaItem, Conference, ConferenceStatus
 from dialogue.core.forms import show_error
+from dialogue.core.ids import MAX_ID
 from dialogue.core.locale import current_locale
 from dialogue.core.scoping import current_ward, get_scoped_or_404, scoped_select
 from dialogue.core.search import search_condition
@@ -67,7 +68,7 @@ def _int_values(*values) -> list[int]:
             number = int(value)
         except (TypeError, ValueError):
             continue
-        if number > 0:
+        if 0 < number <= MAX_ID:  # a larger one is no one, and no database takes it
             ids.append(number)
     return ids
 

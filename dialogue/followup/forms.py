@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from dialogue.core import ids
 from dialogue.core.forms import strip
 from dialogue.followup.listing import OVERDUE, ReferralFilters
 from dialogue.followup.models import ReferralStatus
@@ -32,9 +33,11 @@ def _optional_id(value) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    # A number past any key is no conference or unit: no filter, as for any unknown one.
+    return number if ids.is_storable(number) else None
 
 
 def status_choices() -> list[SelectChoice]:

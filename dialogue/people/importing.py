@@ -18,7 +18,7 @@ from datetime import date, datetime
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from dialogue.core.text import fold, normalize_text
+from dialogue.core.text import clean_text, fold, normalize_text
 from dialogue.errors import DialogueError
 from dialogue.people.operations import PersonData, email_is_valid, phone_is_valid
 
@@ -102,7 +102,8 @@ def _cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value)
+    # A cell typed in a spreadsheet may hold what no form lets in (controls, overrides).
+    return clean_text(str(value))
 
 
 def _table(lines: Iterable[Iterable]) -> Table:
@@ -166,14 +167,10 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def _decode_csv(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"  # Excel's "Unicode text"
-    else:
-        encoding = "utf-8-sig"
-        if b"\x00" in data:
-            raise UnreadableFile(_("This file is not a CSV text file."))
+    # Excel's "Unicode text" is UTF-16, with its byte order mark.
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             _(
@@ -181,6 +178,18 @@ def _decode_csv(data: bytes) -> str:
                 'Save As, then "CSV UTF-8 (Comma delimited)", or save as .xlsx.'
             )
         ) from error
+    if "\x00" in text:
+        # No text holds a zero byte: the file is something else, or damaged there.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise UnreadableFile(
+            _(
+                "Line %(line)s of this file holds a zero byte (NUL): it is not a CSV text file, "
+                "or it is damaged there. Open the list in Excel or LibreOffice and save it again "
+                "as .xlsx or as CSV UTF-8.",
+                line=format_decimal(line),
+            )
+        )
+    return text
 
 
 def _choose_delimiter(first_line: str) -> str:
@@ -204,12 +213,53 @@ def _read_csv(data: bytes) -> Table:
     if delimiter is None:
         first = next((line for line in lines if line.strip()), "")
         delimiter = _choose_delimiter(first.rstrip("\r\n"))
-    try:
-        return _table(csv.reader(lines, delimiter=delimiter))
-    except csv.Error as error:
-        raise UnreadableFile(
-            _("This CSV file is damaged: %(reason)s", reason=str(error))
-        ) from error
+    return _table(_csv_rows(lines, delimiter))
+
+
+def _csv_rows(lines: list[str], delimiter: str) -> Iterable[list[str]]:
+    """Yield the rows; say in our words, with its line, where the file cannot be read."""
+    # Strict: a quotation mark never closed is an error at the end of the file, where it would
+    # otherwise swallow every line after it into one cell.
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    line = 0  # counted in rows, as a spreadsheet shows them (a quoted cell may span lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise UnreadableFile(_csv_problem(str(error), line + 1)) from error
+        line += 1
+        yield row
+
+
+def _csv_problem(reason: str, line: int) -> str:
+    # The csv module says what went wrong only in English words; these are stable since 2.x.
+    if "field larger than field limit" in reason:
+        return _(
+            "Line %(line)s of this CSV file holds a cell of more than %(limit)s characters, which "
+            'no list of people has: a quotation mark (") is probably opened there and never '
+            "closed. Correct it, or save the list as .xlsx.",
+            line=format_decimal(line),
+            limit=format_decimal(csv.field_size_limit()),
+        )
+    if "unexpected end of data" in reason:
+        return _(
+            'A quotation mark (") opened on line %(line)s of this CSV file is never closed: '
+            "every line after it would be read as one cell. Close it, or save the list as .xlsx.",
+            line=format_decimal(line),
+        )
+    if "expected after" in reason:
+        return _(
+            "On line %(line)s of this CSV file a quoted cell goes on after its closing quotation "
+            'mark. Write a quotation mark inside a cell twice (""), or save the list as .xlsx.',
+            line=format_decimal(line),
+        )
+    return _(
+        "Line %(line)s of this CSV file cannot be read. Open the list in Excel or LibreOffice "
+        "and save it again as .xlsx or as CSV UTF-8.",
+        line=format_decimal(line),
+    )
 
 
 def read_table(data: bytes, extension: str) -> Table:

@@ -163,7 +163,9 @@ def delete(person_id: int):
 
 def _stored_import(token: str) -> PendingImport | None:
     """Return this user's waiting import ``token``, if it is still there."""
-    if not token or not secrets.compare_digest(str(session.get(IMPORT_SESSION_KEY, "")), token):
+    expected = str(session.get(IMPORT_SESSION_KEY, ""))
+    # Compared as bytes: a forged token with non-ASCII letters is simply wrong, not an error.
+    if not token or not secrets.compare_digest(expected.encode(), token.encode()):
         return None
     return db.session.scalar(
         scoped_select(PendingImport)

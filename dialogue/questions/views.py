@@ -79,6 +79,16 @@ def _questions_limit() -> str:
     return current_app.config["RATELIMIT_QUESTIONS"]
 
 
+def _question_posts_limit() -> str:
+    return current_app.config["RATELIMIT_QUESTION_POSTS"]
+
+
+def _question_taken(response) -> bool:
+    """Only a question taken counts against the limit: a resident putting right what the form
+    refused (too short, the same twice, sent too soon) is not flooding it."""
+    return response.status_code == 302  # the way to the question's own page
+
+
 def _private(response, status: int = 200):
     if isinstance(response, str):
         response = current_app.make_response((response, status))
@@ -161,7 +171,10 @@ def _prepare_rate_limit_message():
 
 @bp.route("/p/<ward_slug>/hoi-nghi/<int:conference_id>/gui-cau-hoi", methods=["GET", "POST"])
 @public
-@limiter.limit(_questions_limit, methods=["POST"])
+@limiter.limit(_questions_limit, methods=["POST"], deduct_when=_question_taken)
+# Every post counts here, refused ones too: far above what correcting a question takes, it stops
+# a script sending refused posts without end.
+@limiter.limit(_question_posts_limit, methods=["POST"])
 def ask(ward_slug: str, conference_id: int):
     ward = _ward_or_404(ward_slug)
     conference = _public_conference_or_404(ward, conference_id)
