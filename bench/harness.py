@@ -64,12 +64,14 @@ def gunicorn(
     threads: int = 4,
     app: str = "bench.benchapp:app",
     config: str | None = None,
+    port: int | None = None,
+    start_timeout: float = 30,
 ):
-    """Run gunicorn on a free loopback port; yield the port; stop it afterwards.
+    """Run gunicorn on a free loopback port (or ``port``); yield the port; stop it afterwards.
 
     ``config`` is a gunicorn configuration file; the options given here override it.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable,
         "-m",
@@ -90,15 +92,17 @@ def gunicorn(
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 connection.request("GET", "/healthz")
                 if connection.getresponse().status == 200:
                     break
             except OSError:
                 pass
+            finally:
+                connection.close()
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
@@ -109,6 +113,7 @@ def gunicorn(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def worker_rss_mb(master: subprocess.Popen) -> list[float]:

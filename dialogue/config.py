@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from dialogue.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How long the rate limits and the health check wait for Redis before they call it unreachable.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -58,6 +60,12 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # The owner of the tables, for `flask db upgrade` and `dialogue grant-app-role`, when the
+        # application itself connects as a role that owns nothing (unset: the same URL).
+        "DIALOGUE_MIGRATION_DATABASE_URL": (
+            env.get("DIALOGUE_MIGRATION_DATABASE_URL") or ""
+        ).strip()
+        or None,
         "DIALOGUE_REDIS_URL": redis_url,
         "BABEL_DEFAULT_LOCALE": env.get("DIALOGUE_DEFAULT_LOCALE", "vi") or "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -80,6 +88,16 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MAX_CONTENT_LENGTH": int(env.get("DIALOGUE_MAX_UPLOAD_MB", "12") or 12) * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # A Redis that does not answer costs a request a second or two at most before the limits
+        # are counted in memory (see dialogue.extensions), not a hung request.
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            }
+            if redis_url
+            else {}
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins: per address, loose enough for the desks of one hall behind one
         # address; per username (from any address), tight enough to stop guessing a password.
@@ -92,6 +110,10 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # only if it also carries a web link: a resident may paste a question and send it).
         "RATELIMIT_QUESTIONS": env.get(
             "DIALOGUE_QUESTION_RATE_LIMIT", "10 per minute;100 per hour"
+        ),
+        # Every post of the form, refused ones too (the limit above counts questions taken).
+        "RATELIMIT_QUESTION_POSTS": env.get(
+            "DIALOGUE_QUESTION_POST_RATE_LIMIT", "40 per minute;400 per hour"
         ),
         # Residents' ratings, survey answers and supports. Per address: a hall's Wi-Fi puts
         # hundreds of phones behind one address, so it is loose; per device: one phone cannot
@@ -116,6 +138,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "DIALOGUE_PG_RESTORE": env.get("DIALOGUE_PG_RESTORE", ""),
         **_mail_config(env, public_url),
         **_jobs_config(env, mode, redis_url, instance_path),
+        **_signing_config(env, instance_path),
     }
 
 
@@ -176,6 +199,42 @@ def _mail_config(env, public_url: str | None) -> dict:
 
 
 JOB_BACKENDS = ("redis", "sqlite", "immediate")
+
+
+def _signing_config(env, instance_path: Path) -> dict:
+    """The certificate published PDFs are signed with (dialogue.documents.signing).
+
+    DIALOGUE_SIGNING_P12 is a PKCS#12 file for every ward, or a directory of
+    ``<ward-slug>.p12`` files; without it, the certificates ``seed-demo`` made for the demo
+    (``instance/demo-signing/``), if any; else documents are published unsigned.
+    """
+    configured = (env.get("DIALOGUE_SIGNING_P12") or "").strip()
+    passphrase = env.get("DIALOGUE_SIGNING_P12_PASSPHRASE") or ""
+    if configured:
+        path = Path(configured)
+        if not path.exists():
+            raise ConfigurationError(
+                f"DIALOGUE_SIGNING_P12 is {configured!r}, which does not exist: give the ward's "
+                "PKCS#12 file, or a directory of <ward-slug>.p12 files."
+            )
+    else:
+        path = instance_path / "demo-signing"
+        passphrase_file = path / "passphrase"
+        if not passphrase_file.is_file():
+            path = None
+        elif not passphrase:
+            passphrase = passphrase_file.read_text().strip()
+    tsa_url = (env.get("DIALOGUE_SIGNING_TSA_URL") or "").strip() or None
+    if tsa_url and urlsplit(tsa_url).scheme not in {"http", "https"}:
+        raise ConfigurationError(
+            f"DIALOGUE_SIGNING_TSA_URL must be an http(s) address, not {tsa_url!r}."
+        )
+    return {
+        "DIALOGUE_SIGNING_P12": str(path) if path else None,
+        "DIALOGUE_SIGNING_P12_PASSPHRASE": passphrase,
+        # A time-stamp authority (RFC 3161) makes the signatures PAdES B-T instead of B-B.
+        "DIALOGUE_SIGNING_TSA_URL": tsa_url,
+    }
 
 
 def _jobs_config(env, mode: str, redis_url: str | None, instance_path: Path) -> dict:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import logging
+import select
 import time
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event, exc
@@ -12,12 +15,15 @@ from sqlalchemy.engine import Engine
 from dialogue.config import PROJECT_ROOT
 from dialogue.extensions import db, migrate
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # A pooled server connection left unused this long is checked with one round trip before a
-# request gets it, so a restarted server or a connection dropped by a firewall is replaced
-# instead of failing the request. One handed back moments ago is not: checking every checkout
-# (pool_pre_ping) cost every public page a round trip, which on a busy machine waits for the
-# database process to be scheduled.
+# request gets it, so a connection dropped by a firewall is replaced instead of failing the
+# request. One handed back moments ago is not: checking every checkout (pool_pre_ping) cost
+# every public page a round trip, which on a busy machine waits for the database process to be
+# scheduled. A restart is seen sooner, at no cost: the server closes its connections, which
+# the checkout sees on the socket (see _server_hung_up).
 PING_AFTER_IDLE_SECONDS = 5.0
 # Server connections are replaced after an hour, before anything between us and the server
 # forgets them.
@@ -30,6 +36,17 @@ _writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", 
 def begin_immediately(enabled: bool = True) -> None:
     """Make this context's transactions take SQLite's write lock up front (CLI commands)."""
     _writer.set(enabled)
+
+
+@contextmanager
+def write_lock(enabled: bool):
+    """Within the block, this context's transactions take SQLite's write lock up front or not
+    (a command that reads at length and then writes briefly)."""
+    token = _writer.set(enabled)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
 
 
 def reads_first() -> None:
@@ -89,6 +106,26 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
+def _server_hung_up(dbapi_connection) -> bool:
+    """Whether the server spoke on, or closed, this idle connection: seen without a round trip.
+
+    A pooled connection waits for nothing, so anything to read on its socket is the server's
+    goodbye ("terminating connection due to administrator command" from a restart or a
+    shutdown, then the end of the stream), or at least a reason to ping before trusting it.
+    """
+    try:
+        fileno = dbapi_connection.fileno()
+    except AttributeError:
+        return False
+    except Exception:
+        # The driver already knows the connection is closed.
+        return True
+    poller = select.poll()
+    # Hang-ups and errors are reported whatever is asked.
+    poller.register(fileno, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
 def _ping_idle_connections(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, connection_record):
@@ -97,15 +134,31 @@ def _ping_idle_connections(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, connection_record, connection_proxy):
         idle_since = connection_record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        if idle_since is None:
+            return
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS and not _server_hung_up(
+            dbapi_connection
+        ):
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error:
             alive = False
         if not alive:
-            # The pool discards this connection and hands out a new one instead.
-            raise exc.DisconnectionError("an idle pooled connection no longer answers")
+            log.warning("database: a pooled connection no longer answers; reconnecting")
+            # The pool discards this connection and retries the checkout once with a new one;
+            # the others of the pool were most likely lost with it (a restarted server), so
+            # each is replaced at its next checkout rather than failing a request.
+            raise exc.InvalidatePoolError("a pooled connection no longer answers")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        # A connection lost in the middle of a request (the server went away after the
+        # checkout): SQLAlchemy invalidates the pool, so the next requests reconnect.
+        if context.is_disconnect and not context.is_pre_ping:
+            log.warning(
+                "database: connection lost (%s); the pool is replaced", context.original_exception
+            )
 
 
 def read_first(statement, params: dict):

@@ -24,6 +24,7 @@ from dialogue.core.scoping import (
 )
 from dialogue.core.urls import is_safe_next
 from dialogue.extensions import db
+from dialogue.main import health
 from dialogue.main.navigation import navigation_for, staff_menu
 from dialogue.main.waiting import waiting_items
 from dialogue.public import operations as public_operations
@@ -112,15 +113,20 @@ def set_ward():
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 
 
+@bp.route("/healthz/live")
+@public
+def liveness():
+    """The process answers: nothing is read, so a database outage does not restart workers."""
+    return jsonify(status="ok")
+
+
 @bp.route("/healthz")
+@bp.route("/healthz/ready")
 @public
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """Readiness: each dependency's state; 503 only when a required one (the database) is down."""
+    state = health.readiness()
+    return jsonify(state.as_json()), 200 if state.is_ready else 503
 
 
 @bp.app_template_global()

@@ -70,9 +70,11 @@ STATEMENT_PATH = "/kha-nang-tiep-can"
 NOT_PAGES = {
     "static": "stylesheets, scripts, fonts and images",
     "main.healthz": "JSON for the proxy's health check",
+    "main.liveness": "JSON for the process supervisor's liveness check",
     "main.set_locale": "only redirects back to the page it came from",
     "archive.short_link": "only redirects to the published document, whose page is checked",
     "archive.document_pdf": "PDF",
+    "archive.ledger_log": "JSON Lines: the publication log, downloaded",
     "archive.photo": "an image",
     "archive.photo_thumbnail": "an image",
     "attendance.live": "JSON polled by the check-in desk",
