@@ -20,8 +20,10 @@ field is drawn exactly over that box, on whatever page the block landed.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -305,6 +307,17 @@ def _keep_metadata_consistent(writer: IncrementalPdfFileWriter) -> None:
     writer.mark_update(info)
 
 
+def _sign(pdf_signer: signers.PdfSigner, writer, text_params: dict):
+    """pyHanko's synchronous signing, which runs an event loop of its own: in a thread of its
+    own where this one already runs a loop (an asynchronous worker, a browser test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(pdf_signer.sign_pdf, writer, appearance_text_params=text_params).result()
+
+
 def sign_pdf(pdf: bytes, ward, *, title: str = "") -> SignedPdf:
     """Sign ``pdf`` for ``ward`` if it has a certificate; the bytes unchanged if it has none."""
     signer = load_signer(ward)
@@ -341,7 +354,7 @@ def sign_pdf(pdf: bytes, ward, *, title: str = "") -> SignedPdf:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     _keep_metadata_consistent(writer)
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params={"lines": "\n".join(lines)})
+        output = _sign(pdf_signer, writer, {"lines": "\n".join(lines)})
     except TimestampRequestError as error:
         log.error("the time-stamp authority %s did not answer: %s", tsa_url, error.__cause__)
         raise SigningFailed(
