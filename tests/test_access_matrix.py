@@ -10,15 +10,18 @@ import hashlib
 import io
 import itertools
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from dialogue.attendance.models import Attendee
 from dialogue.audit.models import AuditAction, AuditEvent
 from dialogue.auth.models import Role
 from dialogue.city.operations import assign_province, get_or_create_province
-from dialogue.conferences.models import AgendaItem, ConferenceStatus
+from dialogue.conferences.models import AgendaItem, Conference, ConferenceStatus
 from dialogue.documents.models import DocumentType
 from dialogue.documents.operations import allocate_number
 from dialogue.dossier import operations as dossier_operations
@@ -327,3 +330,246 @@ def test_matrix_covers_the_foundation_routes(app):
         "city.provinces",
     ):
         assert endpoint in endpoints
+
+
+# -- every POST refused, and nothing written -------------------------------------------------
+
+# Tables whose rows a refused request may rightly change: none so far. A table added here needs
+# its reason, e.g. a log of refused attempts.
+VOLATILE_TABLES: dict[str, str] = {}
+# Columns that any request by a signed-in user touches.
+VOLATILE_COLUMNS = {
+    ("user_sessions", "last_seen_dt"): "a signed-in request marks its session as seen",
+    ("user_sessions", "expires_dt"): "a sliding session is extended by every request",
+}
+# URL arguments that name the record a route acts within; the others name records inside it.
+PARENT_ARGUMENTS = {"ward_slug", "conference_id", "referral_id"}
+VALUE_ARGUMENTS = {"doc_type", "version", "year", "code", "token"}
+FILLER = {
+    "text": "Hỏi về thủ tục cấp phép xây dựng",
+    "search": "thu tuc",
+    "number": "1",
+    "date": datetime.now(UTC).date().isoformat(),
+    "time": "08:00",
+    "datetime-local": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+    "email": "to-truong@example.vn",
+    "tel": "0912345678",
+    "url": "https://example.vn",
+    "password": "correct horse battery staple 2",
+}
+
+
+def _fingerprint() -> dict[str, str]:
+    """Hash every row of every table (bar the volatile ones), one digest per table."""
+    digests = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            if table.name in VOLATILE_TABLES:
+                continue
+            columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
+            rows = sorted(repr(tuple(row)) for row in connection.execute(sa.select(*columns)))
+            digests[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return digests
+
+
+def _form_values(form) -> list[tuple[str, object]]:
+    """What a person filling ``form`` plausibly sends: its defaults, empty fields filled."""
+    values: list[tuple[str, object]] = []
+    submitted = False
+    for element in form.inputs:
+        name = element.get("name")
+        if not name:
+            continue
+        if element.tag == "select":
+            options = [o.get("value", o.text_content()) for o in element.iter("option")]
+            chosen = element.value_options and (element.value or None)
+            if isinstance(chosen, set | list):
+                chosen = next(iter(chosen), None)
+            chosen = chosen or next((o for o in options if o), None)
+            if chosen is not None:
+                values.append((name, chosen))
+            continue
+        if element.tag == "textarea":
+            values.append((name, element.value or FILLER["text"]))
+            continue
+        kind = (element.get("type") or "text").lower()
+        if kind in {"submit", "button", "image"}:
+            if not submitted:
+                values.append((name, element.get("value", "")))
+                submitted = True
+        elif kind in {"checkbox", "radio"}:
+            if element.checked or kind == "checkbox" or not any(n == name for n, _ in values):
+                values.append((name, element.get("value", "y")))
+        elif kind == "file":
+            values.append((name, "file"))
+        elif kind == "hidden":
+            values.append((name, element.get("value", "")))
+        else:
+            values.append((name, element.get("value") or FILLER.get(kind, FILLER["text"])))
+    return values
+
+
+def _harvest_forms(app, clients, own) -> dict[str, list[tuple[str, object]]]:
+    """Read every page the administrator and the secretary see; keep each POST form by endpoint."""
+    adapter = app.url_map.bind("localhost")
+    forms: dict[str, list[tuple[str, object]]] = {}
+    conference = db.session.get(Conference, own["conference_id"])
+    # Each stage of the conference shows forms of its own; it returns to where it was.
+    stages = [
+        (ConferenceStatus.ANNOUNCED, {}),
+        (ConferenceStatus.IN_PROGRESS, {"started_dt": datetime.now(UTC)}),
+        (ConferenceStatus.CLOSED, {"end_dt": datetime.now(UTC)}),
+    ]
+    for status, moments in stages:
+        conference.status = status
+        for name, value in moments.items():
+            setattr(conference, name, value)
+        db.session.commit()
+        _harvest_pages(app, adapter, clients, own, forms)
+    conference.status = ConferenceStatus.ANNOUNCED
+    conference.started_dt = conference.end_dt = None
+    db.session.commit()
+    return forms
+
+
+def _harvest_pages(app, adapter, clients, own, forms) -> None:
+    for rule, method, _view in _routes(app):
+        if method != "GET" or rule.endpoint in {"auth.logout"}:
+            continue
+        url = _url(rule, own)
+        for role in (Role.ADMINISTRATOR, Role.SECRETARY, Role.RESPONDER, ANONYMOUS):
+            response = clients[role].get(url)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            text = response.get_data(as_text=True)
+            if "<form" not in text:
+                continue
+            document = lxml.html.fromstring(text, base_url=url)
+            for form in document.forms:
+                if (form.method or "GET").upper() != "POST":
+                    continue
+                action = urlsplit(form.action or url).path
+                try:
+                    endpoint, _args = adapter.match(action, method="POST")
+                except Exception:  # noqa: BLE001 - an off-map action is not ours to test
+                    continue
+                forms.setdefault(endpoint, _form_values(form))
+
+
+def _post_data(values):
+    """Test-client data for ``values``, a small image or CSV file in each file field."""
+    data: dict[str, list] = {}
+    for name, value in values:
+        if value == "file":
+            image = io.BytesIO()
+            Image.new("RGB", (8, 8)).save(image, "JPEG")
+            value = (io.BytesIO(image.getvalue()), "anh.jpg")
+        data.setdefault(name, []).append(value)
+    return data
+
+
+# POST routes whose form no page of the matrix's records shows, each with the reason; their
+# data is every harvested field at once. Any other POST route must be found in a page's form.
+POSTED_WITHOUT_A_FORM = {
+    "auth.end_other_sessions": "offered only to an account signed in elsewhere too",
+    "wards.move_unit": "offered only for a unit that nothing refers to yet",
+    "wards.delete_unit": "offered only for a unit that nothing refers to yet",
+    "people.import_confirm": "offered after a file has been read",
+    "conferences.agenda_reorder": "the agenda page reorders items from its script",
+    "conferences.announce": "offered on a draft conference",
+    "conferences.undo_start": "offered just after a conference started",
+    "invitations.invite_person": "offered in search results fetched by the page's script",
+    "attendance.mark": "offered in the check-in desk's search results",
+    "attendance.undo": "offered after a check-in",
+    "attendance.check_in_person": "offered in the check-in desk's search results",
+    "live.confirm_speaker": "the live console confirms a speaker from its script",
+    "live.restore_turn": "offered on a withdrawn turn",
+    "minutes.send_back": "offered on submitted minutes",
+    "minutes.publish": "offered on submitted minutes",
+    "minutes.correct": "offered on published minutes",
+    "followup.save_answer": "offered on a referral still awaiting its answer",
+    "followup.submit_answer": "offered on a referral still awaiting its answer",
+    "followup.review_answer": "offered on an answer awaiting review",
+    "followup.request_extension": "offered on a referral still awaiting its answer",
+    "followup.request_handover": "offered on a referral still awaiting its answer",
+    "ratings.rate_as_asker": "offered on the asker's follow-up page once answered",
+}
+
+
+# Routes that may refuse a staff member of the ward who is not the one to act by sending them
+# back to the record with a message (before looking the inner record up), rather than a 404.
+REFUSED_BY_REDIRECT = {
+    "followup.decide_request": "only the ward's approvers decide; others return to the referral",
+}
+
+
+def _refusals(view, rule, own, other):
+    """(principal, records, expected) for every principal that must not pass ``rule``."""
+    access = view.access
+    if access is not None:
+        yield ANONYMOUS, own, "login"
+        for role in Role:
+            if role not in access:
+                yield role, own, "forbidden"
+    if not (set(rule.arguments) - VALUE_ARGUMENTS):
+        return
+    for role in [ANONYMOUS] if access is None else sorted(access - {Role.ADMINISTRATOR}):
+        if access is not None:
+            yield role, other, "missing"
+    parents = set(rule.arguments) & PARENT_ARGUMENTS
+    children = set(rule.arguments) - PARENT_ARGUMENTS - VALUE_ARGUMENTS
+    if parents and children:
+        # A record of another ward reached through one's own: a mixed URL is no way in.
+        mixed = {**other, **{name: own[name] for name in PARENT_ARGUMENTS}}
+        for role in [ANONYMOUS] if access is None else sorted(access):
+            yield role, mixed, "missing"
+
+
+def test_refused_posts_change_nothing(app, world):
+    own, other, clients, fresh_records = world
+    forms = _harvest_forms(app, clients, own)
+    every_field = list({name: (name, value) for v in forms.values() for name, value in v}.values())
+    failures = []
+    unclassified = []
+    refused = 0
+    before = _fingerprint()
+    for rule, _method, view in _routes(app):
+        if "POST" not in rule.methods:
+            continue
+        values = forms.get(rule.endpoint)
+        if values is None:
+            if rule.endpoint not in POSTED_WITHOUT_A_FORM:
+                unclassified.append(rule.endpoint)
+            values = every_field
+        for role, records, expected in _refusals(view, rule, own, other):
+            url = _url(rule, records)
+            response = clients[role].post(url, data=_post_data(values))
+            refused += 1
+            status, location = response.status_code, response.headers.get("Location", "")
+            if expected == "missing" and rule.endpoint in REFUSED_BY_REDIRECT:
+                expected = "redirected"
+            if expected == "redirected":
+                ok = status == 404 or (status == 302 and not location.startswith("/auth/login"))
+            else:
+                ok = _check(status, location, expected, "POST")
+            if not ok:
+                failures.append(f"POST {url} as {role}: {status}, expected {expected}")
+            after = _fingerprint()
+            changed = sorted(name for name in after if after[name] != before[name])
+            if changed:
+                failures.append(f"POST {url} as {role} changed {', '.join(changed)}")
+            before = after
+    assert failures == [], "\n".join(failures)
+    # A new POST route must be reachable from a page's form, or say why not.
+    assert unclassified == [], f"add to POSTED_WITHOUT_A_FORM with a reason: {unclassified}"
+
+    assert refused > 300
+    # The same forms, sent by those allowed, do write: the data is plausible and the
+    # fingerprint sees a write.
+    for endpoint in ("wards.generate_groups", "people.delete"):
+        rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+        client = clients[Role.ADMINISTRATOR]
+        response = client.post(_url(rule, own), data=_post_data(forms[endpoint]))
+        assert response.status_code == 302, (endpoint, response.status_code)
+        assert _fingerprint() != before, endpoint
+        before = _fingerprint()

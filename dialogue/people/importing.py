@@ -19,6 +19,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from dialogue.core.text import clean_text, fold, normalize_text
+from dialogue.documents.cells import clean, is_formula_like
 from dialogue.errors import DialogueError
 from dialogue.people.operations import PersonData, email_is_valid, phone_is_valid
 
@@ -568,11 +569,15 @@ _TEMPLATE_TEXT_ROWS = 1_000
 
 
 def _append_text(sheet, values: Iterable) -> None:
-    sheet.append(list(values))
+    sheet.append([clean(value) if isinstance(value, str) else value for value in values])
     for cell in sheet[sheet.max_row]:
-        # A name beginning with "=" stays text: the template never carries a formula.
-        if isinstance(cell.value, str) and cell.data_type == "f":
-            cell.data_type = "s"
+        if not isinstance(cell.value, str):
+            continue
+        # A ward's names stay text: the template never carries a formula, not even once a
+        # name such as "+cmd|…" or "=HYPERLINK(…)" is edited in the spreadsheet.
+        cell.data_type = "s"
+        if is_formula_like(cell.value):
+            cell.quotePrefix = True
 
 
 def template_workbook(
