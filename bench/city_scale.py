@@ -781,7 +781,11 @@ def client(port: int, setup: dict, rounds: int, kinds: tuple[str, ...]) -> dict:
     sizes: dict[str, list[int]] = {kind: [] for kind in kinds}
     failures: list[str] = []
     for _ in range(rounds):
-        for kind, (session, path) in paths().items():
+        # In a new order each round: a route that always followed the heaviest one would wait
+        # for it in the same worker, on the other client's request.
+        order = list(paths().items())
+        rng.shuffle(order)
+        for kind, (session, path) in order:
             if kind not in kinds:
                 continue
             status, data, elapsed = session.request(

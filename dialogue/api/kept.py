@@ -18,7 +18,7 @@ from functools import wraps
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Response, g, request
 
 from dialogue.api import http
 from dialogue.archive.pagecache import page_cache
@@ -27,16 +27,28 @@ from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 
 # Written out once: built anew each time, a statement costs more to prepare than to run. The
-# ward's version (``api.models``) is raised by every change to its public record.
+# ward's version (``api.models``) is raised by every change to its public record; the answer
+# prepared for this address and version (``api.prepared``) comes in the same round trip.
 _WARD = """
-    SELECT w.id, w.timezone, coalesce(v.version, 0) AS version
+    SELECT w.id, w.timezone, coalesce(v.version, 0) AS version, a.day, a.etag, a.link, a.body
     FROM wards w LEFT JOIN ward_versions v ON v.ward_id = w.id
+    LEFT JOIN api_prepared_answers a ON a.address = :address AND a.ward_id = w.id
+        AND a.version = coalesce(v.version, 0)
     WHERE w.is_active AND {match}
 """
-_BY_SLUG = sa.text(_WARD.format(match="w.slug = :key"))
+_COLUMNS = dict(
+    id=sa.Integer,
+    timezone=sa.String,
+    version=sa.BigInteger,
+    day=sa.Date,
+    etag=sa.String,
+    link=sa.String,
+    body=sa.LargeBinary,
+)
+_BY_SLUG = sa.text(_WARD.format(match="w.slug = :key")).columns(**_COLUMNS)
 _BY_CONFERENCE = sa.text(
     _WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
-)
+).columns(**_COLUMNS)
 _WARDS = sa.text("SELECT count(*), max(updated_dt) FROM wards")
 
 
@@ -51,12 +63,19 @@ class WardStamp(NamedTuple):
 
 
 def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> WardStamp | None:
-    """The stamp of one ward's public record, by its slug or one of its conferences."""
+    """The stamp of one ward's public record, by its slug or one of its conferences.
+
+    The answer prepared in advance for this request's address under that stamp, if any, is
+    left for :func:`kept` in ``g``.
+    """
     statement, key = (_BY_SLUG, slug) if slug is not None else (_BY_CONFERENCE, conference_id)
-    row = read_first(statement, {"key": key})
+    row = read_first(statement, {"key": key, "address": request.url})
     if row is None:
         return None
-    return WardStamp(row.id, row.timezone, row.version, to_local(utcnow(), row.timezone).date())
+    stamp = WardStamp(row.id, row.timezone, row.version, to_local(utcnow(), row.timezone).date())
+    if row.body is not None and row.day == stamp.today:
+        g.api_prepared = (request.url, row.etag, row.link, row.body)  # opened only if used
+    return stamp
 
 
 def wards_stamp() -> tuple:
@@ -90,22 +109,6 @@ class KeptAnswer:
 
 # The headers of an answer that belong to it (the rest is added to every answer).
 _OWN_HEADERS = ("Link", "Content-Disposition")
-_PREPARED = sa.text(
-    "SELECT etag, link, body FROM api_prepared_answers "
-    "WHERE address = :address AND ward_id = :ward AND version = :version AND day = :day"
-).bindparams(sa.bindparam("day", type_=sa.Date))
-
-
-def read_prepared(address: str, stamp: WardStamp) -> KeptAnswer | None:
-    """The answer prepared in advance for this address, if it was made for this stamp."""
-    row = read_first(
-        _PREPARED,
-        {"address": address, "ward": stamp.ward_id, "version": stamp.version, "day": stamp.today},
-    )
-    if row is None:
-        return None
-    headers = (("Link", row.link),) if row.link else ()
-    return KeptAnswer(zlib.decompress(row.body), "application/json", row.etag, headers)
 
 
 def kept(stamp_of):
@@ -124,10 +127,12 @@ def kept(stamp_of):
             # The address whole: the answer's links name the host it was asked at.
             key = ("api", request.url)
             found = page_cache().get(key, stamp) if stamp is not None else None
-            if found is None and isinstance(stamp, WardStamp):
-                found = read_prepared(request.url, stamp)
-                if found is not None:
-                    page_cache().put(key, stamp, found)
+            prepared = g.pop("api_prepared", None)
+            if found is None and prepared is not None and prepared[0] == request.url:
+                _, etag, link, body = prepared
+                headers = (("Link", link),) if link else ()
+                found = KeptAnswer(zlib.decompress(body), "application/json", etag, headers)
+                page_cache().put(key, stamp, found)
             if found is None:
                 response = view(**view_args)
                 if response.status_code != 200:
