@@ -29,6 +29,8 @@ PING_AFTER_IDLE_SECONDS = 5.0
 # forgets them.
 POOL_RECYCLE_SECONDS = 3600
 AUTOCOMMIT_ENGINE_KEY = "dialogue.autocommit_engine"
+# An execution option: this connection runs one read alone (``read_first``).
+SINGLE_READ = "dialogue_single_read"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", default=False)
 
@@ -101,6 +103,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(SINGLE_READ):
+            # One statement alone needs no transaction around it: SQLite runs it in one of
+            # its own (the driver is in autocommit), and the ROLLBACK after it is a no-op.
+            return
         # A request that may write takes the write lock up front, so a read-then-write
         # never fails half-way with "database is locked"; pages that only read do not.
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
@@ -168,7 +174,7 @@ def read_first(statement, params: dict):
     show). A request that has not read yet runs it outside the session, which it then never
     opens: on PostgreSQL on a connection kept in autocommit, alone (no BEGIN and no ROLLBACK
     around it, no switching the connection in and out of autocommit), on SQLite on a pooled
-    connection. A request already in a transaction (a signed-in one has read its account)
+    connection without a BEGIN (the statement is its own transaction). A request already in a transaction (a signed-in one has read its account)
     reads in the session.
     """
     if db.session().in_transaction():
@@ -181,6 +187,7 @@ def read_first(statement, params: dict):
         else db.engine
     )
     with engine.connect() as connection:
+        connection.execution_options(**{SINGLE_READ: True})
         return connection.execute(statement, params).first()
 
 
