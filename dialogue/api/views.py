@@ -22,6 +22,7 @@ from dialogue.api import http, opendata, schemas
 from dialogue.api import operations as read
 from dialogue.api.kept import kept, ward_stamp, wards_stamp
 from dialogue.auth.access import public
+from dialogue.core.ids import MAX_ID
 from dialogue.documents.csv import write_csv
 from dialogue.documents.downloads import content_disposition
 from dialogue.extensions import limiter
@@ -29,7 +30,6 @@ from dialogue.followup.listing import ward_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_ID = 2**31 - 1  # the largest key both databases store; a larger one is no record at all
 spec = SpecTree(
     "flask",
     mode="strict",

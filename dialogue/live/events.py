@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+import redis
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -92,8 +93,11 @@ def _publish_committed(session: Session) -> None:
     for message in pending:
         try:
             bus.publish(channel_for(message["conference"]), json.dumps(message))
-        except Exception:
+        except redis.RedisError as error:
             # The change is committed; screens catch up from the database on their next gap.
+            # Redis down is said in a line (every save says it while it lasts), not a trace.
+            log.warning("could not publish live event %s: %s", message["seq"], error)
+        except Exception:
             log.exception("could not publish live event %s", message["seq"])
 
 
