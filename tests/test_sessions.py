@@ -303,6 +303,10 @@ def test_deactivating_an_account_ends_its_sessions(app, client, login, make_user
     assert response.status_code == 302
     assert not _is_signed_in(browser)
     assert not _is_signed_in(_replay(app, cookies))
+    # Recorded as ended, not only dead by the changed token.
+    db.session.rollback()
+    ended = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert ended and all(row.revoked_dt is not None for row in ended)
     client.post(
         f"/admin/accounts/{user.id}/edit",
         data={"display_name": user.display_name, "role": "secretary", "is_active": "y"},

@@ -82,7 +82,8 @@ def create_account(
 
 
 def sign_out_everywhere(user: User) -> None:
-    """End every session of ``user``: their sessions carry the old login token."""
+    """End every session of ``user``: recorded as ended, and carrying the old login token."""
+    auth_operations.end_sessions(user)
     user.login_token = secrets.token_urlsafe(24)
 
 
