@@ -7,6 +7,7 @@ import io
 import re
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -94,7 +95,10 @@ def _validate(pdf: bytes, authority):
     (signature,) = reader.embedded_signatures
     _type, _headers, der = asn1_pem.unarmor(authority.pem)
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)])
-    return signature, validate_pdf_signature(signature, context)
+    # pyHanko's synchronous validation runs an event loop of its own: in a thread of its own,
+    # as signing does, since the browser tests leave one running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return signature, pool.submit(validate_pdf_signature, signature, context).result()
 
 
 def _page_address(document) -> str:
