@@ -224,7 +224,7 @@ def prepare_api_command(slug: str | None) -> None:
             "Prepared %(answers)s answers of %(wards)s wards in %(seconds)s s.",
             answers=done.answers,
             wards=done.wards,
-            seconds=f"{done.seconds:.1f}",
+            seconds=round(done.seconds, 1),
         )
     )
 
