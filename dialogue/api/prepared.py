@@ -17,6 +17,7 @@ import logging
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Flask, current_app, request, url_for
@@ -45,7 +46,7 @@ class StaleWard:
     id: int
     slug: str
     version: int
-    today: object
+    today: date
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ under the same number; the earlier versions stay reachable.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 import warnings
 from dataclasses import dataclass, fields
@@ -32,6 +31,7 @@ from dialogue.documents.operations import allocate_number
 from dialogue.documents.signing import sign_pdf
 from dialogue.errors import DialogueError, InvalidTransition, PermissionDenied, ValidationFailed
 from dialogue.extensions import db
+from dialogue.ledger.chain import sha256_hex
 from dialogue.ledger.operations import record_document
 from dialogue.minutes.compose import default_texts, document_context, missing_parts
 from dialogue.minutes.models import (
@@ -454,12 +454,6 @@ def _unused_public_code() -> str:
             return code
 
 
-def sha256(data: bytes | str) -> str:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
-
-
 def _render_as(conference: Conference, draft: MinutesDraft, published: PublishedDocument) -> str:
     """The HTML ``draft`` would give with the number, version and date of ``published``."""
     context = document_context(
@@ -585,8 +579,8 @@ def publish(
         is_pdfa=pdfa,
         html=html,
         pdf=pdf,
-        html_sha256=sha256(html),
-        pdf_sha256=sha256(pdf),
+        html_sha256=sha256_hex(html),
+        pdf_sha256=sha256_hex(pdf),
         pdf_size=len(pdf),
         title=document_title(conference, draft.doc_type),
         published_dt=now,
