@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from dialogue import create_app
-from dialogue.auth.models import Role, User
-from dialogue.core.database import begin_immediately, dispose_engines
+from dialogue.auth.models import Role
+from dialogue.core.database import dispose_engines
 from dialogue.documents.models import DocumentType
 from dialogue.extensions import db
 from dialogue.followup import operations as followup
@@ -28,11 +27,12 @@ from dialogue.ledger.models import GENESIS_HASH, LedgerAppendOnlyError, LedgerEn
 from dialogue.ledger.operations import chain_head, entries_of
 from dialogue.ledger.verify import read_log, verify_ward
 from dialogue.minutes import operations as minutes
-from dialogue.minutes.models import MinutesDraft, PublishedDocument
+from dialogue.minutes.models import PublishedDocument
 from dialogue.minutes.operations import DraftData
 from tests.test_followup import setting  # noqa: F401  (a referral waiting for its answer)
 from tests.test_minutes_workflow import (
     build_closed_conference,
+    publish_at_once,
     published,
     submitted_draft,
 )
@@ -262,27 +262,7 @@ def test_publications_at_once_queue_up_in_the_chain(
     draft_ids = [submitted_draft(c, BB, secretary).id for c in conferences]
     chair_id = chair.id
     db.session.commit()
-    barrier = threading.Barrier(len(draft_ids))
-    errors = []
-
-    def work(draft_id):
-        try:
-            with app.app_context():
-                begin_immediately(True)  # what a POST request does on SQLite
-                barrier.wait()
-                draft = db.session.get(MinutesDraft, draft_id)
-                minutes.publish(draft, db.session.get(User, chair_id))
-                db.session.commit()
-                db.session.remove()
-        except Exception as error:  # reported below
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=work, args=(draft_id,)) for draft_id in draft_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    assert publish_at_once(app, draft_ids, chair_id) == []
     db.session.expire_all()
     assert [e.sequence for e in entries_of(ward.id)] == [1, 2, 3]
     assert verify_ward(ward).is_ok

@@ -131,6 +131,31 @@ def closed(ward, make_user, make_person, make_conference, secretary):
     )
 
 
+def publish_at_once(app, draft_ids: list[int], chair_id: int) -> list[str]:
+    """Publish the drafts from as many threads, released together; the errors they met."""
+    barrier = threading.Barrier(len(draft_ids))
+    errors = []
+
+    def work(draft_id):
+        try:
+            with app.app_context():
+                begin_immediately(True)  # what a POST request does on SQLite
+                barrier.wait()
+                draft = db.session.get(MinutesDraft, draft_id)
+                operations.publish(draft, db.session.get(User, chair_id))
+                db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported by the caller
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=work, args=(draft_id,)) for draft_id in draft_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
 def submitted_draft(conference, doc_type, secretary):
     draft = operations.get_or_create_draft(conference, doc_type, secretary)
     operations.submit_draft(draft, secretary)
@@ -512,27 +537,7 @@ def test_two_chairs_publishing_at_once_get_distinct_numbers(
     draft_ids = [submitted_draft(c, BB, secretary).id for c in conferences]
     chair_id = chair.id
     db.session.commit()  # no snapshot held open by the test while the workers write
-    barrier = threading.Barrier(len(draft_ids))
-    errors = []
-
-    def work(draft_id):
-        try:
-            with app.app_context():
-                begin_immediately(True)  # what a POST request does on SQLite
-                barrier.wait()
-                draft = db.session.get(MinutesDraft, draft_id)
-                operations.publish(draft, db.session.get(User, chair_id))
-                db.session.commit()
-                db.session.remove()
-        except Exception as error:  # reported below
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=work, args=(draft_id,)) for draft_id in draft_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    assert publish_at_once(app, draft_ids, chair_id) == []
     db.session.commit()
     labels = db.session.scalars(
         sa.select(PublishedDocument.number_label).order_by(PublishedDocument.number_label)
