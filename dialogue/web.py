@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 
+import sqlalchemy.exc as sa_exc
 from flask import (
     Flask,
     Request,
     current_app,
     g,
     has_request_context,
+    make_response,
     render_template,
     request,
     session,
@@ -28,6 +31,8 @@ from dialogue.core.locale import current_locale
 from dialogue.extensions import babel, csrf, db, limiter, login_manager
 
 LOCALE_KEY = "locale"
+# While the database does not answer, how long the browser or proxy is asked to wait.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -171,9 +176,11 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if not _is_api_data() and current_user and current_user.is_authenticated:
-        # Pages of signed-in staff hold personal data: never keep them in shared caches.
-        headers.setdefault("Cache-Control", "private, no-store")
+    # Pages of signed-in staff hold personal data: never keep them in shared caches. (An answer
+    # that says already how to keep it needs no look at the user, who may not be loadable.)
+    if "Cache-Control" not in headers and not _is_api_data():
+        if current_user and current_user.is_authenticated:
+            headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -236,6 +243,26 @@ def _register_error_handlers(app: Flask) -> None:
             return handler(message)
         return render_template("errors/error.html", code=429, message=message), 429
 
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(error):
+        # The database is down or restarting (after one retry at checkout): a moment's
+        # unavailability, not a fault of the page. The proxy and the browser may try again.
+        # SQLite's file is always there: its OperationalError is a busy lock, or a fault of ours
+        # (a missing table), which stays a server error with its traceback in the log.
+        if isinstance(error.orig, sqlite3.Error) and "locked" not in str(error.orig):
+            current_app.logger.error("Database error", exc_info=error)
+            return server_error(error)
+        current_app.logger.warning("Database unavailable: %s", error.orig or error)
+        # Rendered without the context processors: they read the signed-in user and the ward.
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            request=request, current_locale=current_locale()
+        )
+        response = make_response(page, 503)
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(500)
     def server_error(error):
         return (
@@ -252,7 +279,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _answer_api_errors_as_problems(app: Flask) -> None:
     """Under /api/ every error is a problem-details document, never an HTML page."""
-    from werkzeug.exceptions import HTTPException, InternalServerError
+    from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
     from dialogue.api import http
 
@@ -262,6 +289,10 @@ def _answer_api_errors_as_problems(app: Flask) -> None:
             def answer(error, handler=handler):
                 if not http.is_api_request():
                     return handler(error)
+                if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+                    response = http.from_http_error(ServiceUnavailable())
+                    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+                    return response
                 if not isinstance(error, HTTPException):
                     error = InternalServerError()
                 return http.from_http_error(error)

@@ -348,3 +348,34 @@ def test_while_the_database_is_down_readiness_fails_and_liveness_answers(postgre
     finally:
         postgres.start()
     assert client.get("/healthz/ready").status_code == 200
+
+
+def test_while_the_database_is_down_pages_say_so_with_a_503(postgres, postgres_app):
+    staff = postgres_app.test_client()
+    assert sign_in(staff, "thuky").status_code == 302
+    resident = postgres_app.test_client()
+    postgres.stop()
+    try:
+        for client, path in (
+            (resident, "/p/thach-ban/"),
+            (staff, "/overview"),
+            (staff, "/people/"),
+        ):
+            page = client.get(path)
+            assert page.status_code == 503, path
+            assert page.headers["Retry-After"] == "5"
+            assert "The service cannot reach its database for a moment" in page.get_data(
+                as_text=True
+            )
+        # A form sent meanwhile: the answer says nothing was saved (the browser keeps the form).
+        posted = staff.post("/people/new", data={"full_name": "Lê Văn Mới"})
+        assert posted.status_code == 503
+        assert "What you sent was not saved" in posted.get_data(as_text=True)
+        api = resident.get("/api/v1/wards")
+        assert api.status_code == 503
+        assert api.headers["Content-Type"] == "application/problem+json"
+        assert api.json["status"] == 503
+    finally:
+        postgres.start()
+    assert resident.get("/p/thach-ban/").status_code == 200
+    assert staff.get("/overview").status_code == 200

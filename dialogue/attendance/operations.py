@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -640,7 +641,7 @@ def set_tallies(conference: Conference, data: TallyData) -> None:
                 raise ValidationFailed(_("Choose the ward's own groups and categories."))
             if not (0 <= invited <= MAX_TALLY and 0 <= present <= MAX_TALLY):
                 raise ValidationFailed(
-                    _("Give numbers from 0 to %(max)s.", max=f"{MAX_TALLY:,}".replace(",", "."))
+                    _("Give numbers from 0 to %(max)s.", max=format_decimal(MAX_TALLY))
                 )
             if invited or present:
                 wanted[(kind, target_id)] = (invited, present)
