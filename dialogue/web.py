@@ -178,9 +178,13 @@ def _security_headers(response):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     # Pages of signed-in staff hold personal data: never keep them in shared caches. (An answer
     # that says already how to keep it needs no look at the user, who may not be loadable.)
-    if "Cache-Control" not in headers and not _is_api_data():
-        if current_user and current_user.is_authenticated:
-            headers["Cache-Control"] = "private, no-store"
+    if (
+        "Cache-Control" not in headers
+        and not _is_api_data()
+        and current_user
+        and current_user.is_authenticated
+    ):
+        headers["Cache-Control"] = "private, no-store"
     return response
 
 
