@@ -1,6 +1,7 @@
 """Import every model, so that the metadata is complete wherever it is needed."""
 
 from dialogue.api.models import PreparedAnswer, WardVersion
+from dialogue.archive.search_index import SearchEntry
 from dialogue.attendance.models import Attendee
 from dialogue.audit import recording  # noqa: F401  (registers the audit listener)
 from dialogue.audit.models import AuditEvent
@@ -52,6 +53,7 @@ __all__ = [
     "ProcedureArea",
     "ResidentQuestion",
     "ResidentialGroup",
+    "SearchEntry",
     "Turn",
     "Unit",
     "User",

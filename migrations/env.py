@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from dialogue.archive.search_index import is_outside_metadata
+
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -21,9 +23,15 @@ config.set_main_option(
 )
 
 
+def _include_name(name, type_, parent_names) -> bool:
+    # The search's FTS5 tables and trigram index are made beside the metadata, not from it.
+    return not is_outside_metadata(name)
+
+
 def _options(dialect_name: str) -> dict:
     return {
         "target_metadata": db.metadata,
+        "include_name": _include_name,
         # SQLite alters tables by copying them: batch mode does that.
         "render_as_batch": dialect_name == "sqlite",
         "compare_type": True,

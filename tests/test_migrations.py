@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from dialogue import create_app
+from dialogue.archive.search_index import is_outside_metadata
 from dialogue.extensions import db
 
 
@@ -21,7 +22,14 @@ def migration_app(app_config, empty_database_url):
 
 def _differences():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The search's FTS5 tables and trigram index are made beside the metadata, not from it.
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, type_, parents: not is_outside_metadata(name),
+            },
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 
+from dialogue.archive import search_index
 from dialogue.conferences.models import Conference
 from dialogue.core.database import read_first
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.text import fold
+from dialogue.core.ward_changes import remembered
 from dialogue.documents.models import DocumentNumber, DocumentType
 from dialogue.extensions import db
 from dialogue.feedback.models import AnswerRating
@@ -186,12 +188,37 @@ def page_stamp(ward_slug: str, code: str) -> tuple | None:
     of an area or a group renamed since shows by the next day at the latest): a page rendered
     for one stamp is the same page as long as the stamp is the same.
     """
-    row = read_first(_stamp_statement(), {"code": code, "ward_slug": ward_slug})
+    row = remembered(
+        ("archive.page", ward_slug, code),
+        lambda: read_first(_stamp_statement(), {"code": code, "ward_slug": ward_slug}),
+        ward_of=lambda row: row[1],
+    )
     if row is None:
         return None
     # The days overdue of its referred questions count to the ward's today.
     *stamp, timezone = row
     return (*stamp, to_local(utcnow(), timezone).date())
+
+
+_ARCHIVE_STAMP = sa.text(
+    "SELECT w.id, coalesce(v.version, 0) AS version FROM wards w "
+    "LEFT JOIN ward_versions v ON v.ward_id = w.id WHERE w.slug = :ward_slug AND w.is_active"
+).columns(id=sa.Integer, version=sa.BigInteger)
+
+
+def archive_stamp(ward_slug: str) -> tuple | None:
+    """What a ward's archive list depends on that can change; None if there is no such ward.
+
+    The list shows the ward, its conferences, their published versions and procedure areas,
+    and the publication log's head (appended with each published version): each of them
+    raises the ward's version (``api.models``).
+    """
+    row = remembered(
+        ("archive.index", ward_slug),
+        lambda: read_first(_ARCHIVE_STAMP, {"ward_slug": ward_slug}),
+        ward_of=lambda row: row.id,
+    )
+    return None if row is None else tuple(row)
 
 
 def find_code_ward(code: str) -> str | None:
@@ -235,20 +262,29 @@ def _pdf_statement() -> sa.Select:
         PublishedDocument.number_label,
         PublishedDocument.version,
         DocumentNumber.year,
+        Ward.id.label("ward_id"),
     ).join(DocumentNumber, DocumentNumber.id == PublishedDocument.number_id)
     return _of_public_version(stmt, sa.bindparam("code"), sa.bindparam("ward_slug"))
 
 
 def find_pdf(ward_slug: str, code: str) -> PdfFile | None:
     """What is known of a published version's PDF, without its bytes, in one query."""
-    row = read_first(_pdf_statement(), {"code": code, "ward_slug": ward_slug})
-    if row is None:
-        return None
-    return PdfFile(
-        sha256=row.pdf_sha256,
-        size=row.pdf_size,
-        filename=pdf_filename(row.doc_type, row.number_label, row.year, row.version),
-    )
+
+    def read() -> tuple[int, PdfFile] | None:
+        row = read_first(_pdf_statement(), {"code": code, "ward_slug": ward_slug})
+        if row is None:
+            return None
+        file = PdfFile(
+            sha256=row.pdf_sha256,
+            size=row.pdf_size,
+            filename=pdf_filename(row.doc_type, row.number_label, row.year, row.version),
+        )
+        return row.ward_id, file
+
+    # A version's file never changes; whether it is still public (its ward active, its
+    # address the same) does, with the ward.
+    found = remembered(("archive.pdf", ward_slug, code), read, ward_of=lambda found: found[0])
+    return None if found is None else found[1]
 
 
 def pdf_bytes(ward_slug: str, code: str) -> bytes | None:
@@ -390,18 +426,20 @@ def archive_years(ward: Ward) -> list[int]:
 
 def archive_areas(ward: Ward) -> list[ProcedureArea]:
     """The ward's procedure areas in which a published conference heard a turn."""
-    used = (
-        sa.select(Turn.procedure_area_id)
+    # For each of the ward's areas, does one such turn exist: the turns' index on their area
+    # answers it at once, where a list of every area used would read every turn of the country.
+    heard = (
+        sa.select(Turn.id)
         .where(
+            Turn.procedure_area_id == ProcedureArea.id,
             Turn.withdrawn_dt.is_(None),
             Turn.conference_id.in_(_published_conference_ids()),
-            Turn.procedure_area_id.is_not(None),
         )
-        .distinct()
+        .exists()
     )
     stmt = (
         sa.select(ProcedureArea)
-        .where(ProcedureArea.ward_id == ward.id, ProcedureArea.id.in_(used))
+        .where(ProcedureArea.ward_id == ward.id, heard)
         .order_by(ProcedureArea.position, ProcedureArea.id)
     )
     return list(db.session.scalars(stmt))
@@ -582,53 +620,35 @@ def query_problem(query: str) -> bool:
     return len(fold(query[:QUERY_MAX_CHARS]).replace(" ", "")) < MIN_QUERY_CHARS
 
 
-def _visible_text(turn: Turn) -> str:
-    # Only what the results show: the speaker as residents see them (never a hidden name), the
-    # procedure area, the question and the answer.
-    area = turn.procedure_area
-    parts = (turn.document_speaker, area.name_vi if area else "", turn.question, turn.answer)
-    return " ".join(fold(part) for part in parts)
-
-
-def _has_word_starting(text: str, word: str) -> bool:
-    """Tell whether a word of ``text`` (folded) starts with ``word`` (folded)."""
-    return re.search(r"(?<![^\W_])" + re.escape(word), text) is not None
-
-
 def search_turns(ward: Ward, query: str, *, page: int = 1) -> SearchResults:
     """Published, not withdrawn turns of ``ward`` holding every word of ``query``, newest first.
 
     Each word must begin a word of what residents see of the turn — its speaker as shown, its
     procedure area, question and answer — whatever the accents: "ho tich" finds the turns of
     the area "Hộ tịch", and "ho" does not find "phố". A hidden speaker's name never matches.
+    The database finds them in ``search_entries``, which holds that text (see ``search_index``).
     """
     query = query[:QUERY_MAX_CHARS]
     words = query_words(query)
     page = clamp_page(page)
-    stmt = (
-        sa.select(Turn)
-        .join(Turn.conference)
-        .options(
-            contains_eager(Turn.conference),
-            selectinload(Turn.procedure_area),
-            selectinload(Turn.speaker_group),
-            selectinload(Turn.referral_unit),
-        )
-        .where(
-            Conference.ward_id == ward.id,
-            Conference.id.in_(_published_conference_ids()),
-            Turn.withdrawn_dt.is_(None),
-        )
-        .order_by(Conference.start_dt.desc(), Conference.id.desc(), Turn.position, Turn.id)
+    total, turn_ids = search_index.find_turn_ids(
+        ward.id, words, offset=(page - 1) * SEARCH_PER_PAGE, limit=SEARCH_PER_PAGE
     )
-    # A ward's published turns are a few hundred: every one is checked here, as residents see
-    # it, so that the area's name counts and a hidden speaker's name never does.
-    turns = [
-        turn
-        for turn in db.session.scalars(stmt)
-        if all(_has_word_starting(_visible_text(turn), word) for word in words)
-    ]
-    chosen = turns[(page - 1) * SEARCH_PER_PAGE : page * SEARCH_PER_PAGE]
+    chosen = []
+    if turn_ids:
+        stmt = (
+            sa.select(Turn)
+            .join(Turn.conference)
+            .options(
+                contains_eager(Turn.conference),
+                selectinload(Turn.procedure_area),
+                selectinload(Turn.speaker_group),
+                selectinload(Turn.referral_unit),
+            )
+            .where(Turn.id.in_(turn_ids))
+        )
+        by_id = {turn.id: turn for turn in db.session.scalars(stmt)}
+        chosen = [by_id[turn_id] for turn_id in turn_ids if turn_id in by_id]
     documents = _documents_to_link({turn.conference_id for turn in chosen})
     hits = [
         SearchHit(
@@ -643,7 +663,7 @@ def search_turns(ward: Ward, query: str, *, page: int = 1) -> SearchResults:
     return SearchResults(
         query=query,
         words=words,
-        page=Page(hits, page=page, per_page=SEARCH_PER_PAGE, total=len(turns)),
+        page=Page(hits, page=page, per_page=SEARCH_PER_PAGE, total=total),
     )
 
 

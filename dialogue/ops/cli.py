@@ -408,6 +408,27 @@ def verify_archive_command(ward_slug: str | None, log_path: Path | None) -> None
         sys.exit(1)
 
 
+@_command("rebuild-search")
+@click.option("--ward", "ward_slug", help="Rebuild this ward only (default: every ward).")
+def rebuild_search_command(ward_slug: str | None) -> None:
+    """Write again the public search's rows from the published turns (one ward, or all).
+
+    The rows follow every change made through the application; this is for data loaded
+    around it (a restore, a bulk import) or a doubt.
+    """
+    from dialogue.archive.search_index import rebuild
+    from dialogue.wards.models import Ward
+
+    ward_id = None
+    if ward_slug:
+        ward_id = db.session.scalar(sa.select(Ward.id).where(Ward.slug == ward_slug))
+        if ward_id is None:
+            raise click.ClickException(_("There is no ward “%(slug)s”.", slug=ward_slug))
+    count = rebuild(ward_id)
+    db.session.commit()
+    click.echo(_("Search rebuilt: %(count)s public turns.", count=count))
+
+
 @_command("grant-app-role")
 @click.argument("role")
 @click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")
