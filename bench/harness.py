@@ -65,7 +65,8 @@ def gunicorn(
     app: str = "bench.benchapp:app",
     config: str | None = None,
     port: int | None = None,
-    start_timeout: float = 30,
+    start_timeout: float = 120,
+    worker_class: str = "gthread",
 ):
     """Run gunicorn on a free loopback port (or ``port``); yield the port; stop it afterwards.
 
@@ -84,7 +85,7 @@ def gunicorn(
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--log-level",
         "warning",
         "--no-control-socket",

@@ -110,8 +110,9 @@ def _plain_render(conference, number):
     return html, pdf, "html_to_pdf"
 
 
-def seed(database_url: str, folder: Path) -> dict:
-    """Create a ward, a conference of 100 turns and its published BB; write the bytes to files."""
+def seed(database_url: str, folder: Path, turns: int = TURNS) -> dict:
+    """Create a ward, a conference of ``turns`` turns and its published BB; write the bytes to
+    files."""
     os.environ.update(app_environment(database_url))
     from flask_migrate import upgrade
 
@@ -160,7 +161,7 @@ def seed(database_url: str, folder: Path) -> dict:
         )
         db.session.add(conference)
         areas = ward.procedure_areas
-        for n in range(1, TURNS + 1):
+        for n in range(1, turns + 1):
             referred = n % 10 == 0
             db.session.add(
                 Turn(
@@ -223,6 +224,7 @@ def seed(database_url: str, folder: Path) -> dict:
         html_file.write_bytes(page.data)
         return {
             **paths,
+            "archive": f"/p/{ward.slug}/bien-ban/",
             "pdf_file": str(pdf_file),
             "html_file": str(html_file),
             "pdf_sha256": hashlib.sha256(pdf).hexdigest(),

@@ -5,7 +5,8 @@ record — the ward's version, which every change to its conferences, turns, ref
 documents and reference names raises (``api.models``), and the ward's today — is read in one
 statement, and an answer made for one stamp is sent again, bytes and ETag, as long as the
 stamp is the same. The stamp is read
-the way the kept public pages read theirs (``core.database.read_first``).
+the way the kept public pages read theirs (``core.database.read_first``), and kept in memory
+until the ward changes (``core.ward_changes``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dialogue.archive.pagecache import page_cache
 from dialogue.core.database import read_first
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
+from dialogue.core.ward_changes import ANY_WARD, remembered
 
 # Written out once: built anew each time, a statement costs more to prepare than to run. The
 # ward's version (``api.models``) is raised by every change to its public record; the answer
@@ -50,6 +52,10 @@ _BY_CONFERENCE = sa.text(
     _WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
 ).columns(**_COLUMNS)
 _WARDS = sa.text("SELECT count(*), max(updated_dt) FROM wards")
+_PREPARED = sa.text(
+    "SELECT day, etag, link, body FROM api_prepared_answers "
+    "WHERE address = :address AND ward_id = :ward_id AND version = :version"
+).columns(day=sa.Date, etag=sa.String, link=sa.String, body=sa.LargeBinary)
 
 
 class WardStamp(NamedTuple):
@@ -69,17 +75,41 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
     left for :func:`kept` in ``g``.
     """
     statement, key = (_BY_SLUG, slug) if slug is not None else (_BY_CONFERENCE, conference_id)
-    row = read_first(statement, {"key": key, "address": request.url})
-    if row is None:
+
+    def read() -> tuple[int, str, int] | None:
+        row = read_first(statement, {"key": key, "address": request.url})
+        if row is None:
+            return None
+        g.api_prepared_read = True
+        today = to_local(utcnow(), row.timezone).date()
+        if row.body is not None and row.day == today:
+            g.api_prepared = (request.url, row.etag, row.link, row.body)  # opened only if used
+        return row.id, row.timezone, row.version
+
+    # Kept in memory until the ward changes (``core.ward_changes``).
+    found = remembered(("api.ward", slug, conference_id), read, ward_of=lambda found: found[0])
+    if found is None:
         return None
-    stamp = WardStamp(row.id, row.timezone, row.version, to_local(utcnow(), row.timezone).date())
-    if row.body is not None and row.day == stamp.today:
-        g.api_prepared = (request.url, row.etag, row.link, row.body)  # opened only if used
-    return stamp
+    ward_id, timezone, version = found
+    return WardStamp(ward_id, timezone, version, to_local(utcnow(), timezone).date())
+
+
+def _prepared_answer(stamp: WardStamp) -> tuple | None:
+    """The answer prepared for this address under ``stamp``, when the stamp came from memory."""
+    row = read_first(
+        _PREPARED, {"address": request.url, "ward_id": stamp.ward_id, "version": stamp.version}
+    )
+    if row is None or row.day != stamp.today:
+        return None
+    return (request.url, row.etag, row.link, row.body)
 
 
 def wards_stamp() -> tuple:
-    return tuple(read_first(_WARDS, {}))
+    return remembered(("api.wards",), lambda: tuple(read_first(_WARDS, {})), ward_of=_any_ward)
+
+
+def _any_ward(_stamp) -> object:
+    return ANY_WARD
 
 
 @dataclass(frozen=True)
@@ -128,6 +158,14 @@ def kept(stamp_of):
             key = ("api", request.url)
             found = page_cache().get(key, stamp) if stamp is not None else None
             prepared = g.pop("api_prepared", None)
+            if (
+                found is None
+                and prepared is None
+                and isinstance(stamp, WardStamp)
+                and not g.pop("api_prepared_read", False)
+            ):
+                # The stamp came from memory, without the prepared answer read beside it.
+                prepared = _prepared_answer(stamp)
             if found is None and prepared is not None and prepared[0] == request.url:
                 _, etag, link, body = prepared
                 headers = (("Link", link),) if link else ()

@@ -4,7 +4,9 @@ A ward's public record is spread over many tables (its conferences, their turns 
 documents, its referrals and their written answers, its reference lists). Every change to one
 of them raises the ward's version, by a trigger on each table, whoever writes: the application,
 a bulk load, an administrator at the SQL prompt. Reading what an answer depends on is then one
-row by its key, however large the ward's record has grown.
+row by its key, however large the ward's record has grown. On PostgreSQL the same triggers tell
+every process of the change at commit (``NOTIFY ward_versions``, ``core.ward_changes``), so a
+process reads that row only after it heard that the ward changed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ WARD_OF = {
     "published_documents": "(SELECT ward_id FROM conferences WHERE id = {row}.conference_id)",
     "written_answers": "(SELECT ward_id FROM referrals WHERE id = {row}.referral_id)",
 }
+# Rows the public pages show and the API does not: a change is told to the processes that keep
+# pages (``core.ward_changes``) without raising the ward's version, which would make the API's
+# answers be prepared again for every rating of a busy session. SQLite has no notifications.
+NOTIFY_ONLY = {
+    "photos": "{row}.ward_id",
+    "answer_ratings": "(SELECT ward_id FROM conferences WHERE id = {row}.conference_id)",
+}
+NOTIFY_CHANNEL = "ward_versions"
 _RAISE = (
     "INSERT INTO ward_versions (ward_id, version) VALUES ({ward}, 1) "
     "ON CONFLICT (ward_id) DO UPDATE SET version = ward_versions.version + 1"
@@ -83,12 +93,16 @@ def _sqlite_triggers(table: str) -> list[str]:
 
 def _postgresql_triggers(table: str) -> list[str]:
     function = f"{table}_ward_version"
-    new, old = WARD_OF[table].format(row="NEW"), WARD_OF[table].format(row="OLD")
+    of = WARD_OF.get(table) or NOTIFY_ONLY[table]
+    new, old = of.format(row="NEW"), of.format(row="OLD")
+    # Every process serving pages hears of the change at commit (``core.ward_changes``).
+    told = f"PERFORM pg_notify('{NOTIFY_CHANNEL}', ward::text)"
+    changed = f"{_RAISE.format(ward='ward')}; {told}" if table in WARD_OF else told
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "DECLARE ward integer; BEGIN "
         f"IF TG_OP = 'DELETE' THEN ward := {old}; ELSE ward := {new}; END IF; "
-        f"IF ward IS NOT NULL THEN {_RAISE.format(ward='ward')}; END IF; "
+        f"IF ward IS NOT NULL THEN {changed}; END IF; "
         "RETURN NULL; END $$",
         f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()",
@@ -96,12 +110,17 @@ def _postgresql_triggers(table: str) -> list[str]:
 
 
 def version_triggers(table: str, dialect: str) -> list[str]:
-    """The statements that make ``table``'s changes raise their ward's version."""
-    return _sqlite_triggers(table) if dialect == "sqlite" else _postgresql_triggers(table)
+    """The statements that make ``table``'s changes raise their ward's version and, on
+    PostgreSQL, tell the processes that serve pages (``NOTIFY_ONLY``'s tables only tell)."""
+    if dialect == "sqlite":
+        return _sqlite_triggers(table) if table in WARD_OF else []
+    return _postgresql_triggers(table)
 
 
 def drop_version_triggers(table: str, dialect: str) -> list[str]:
     if dialect == "sqlite":
+        if table not in WARD_OF:
+            return []
         return [
             f"DROP TRIGGER IF EXISTS {table}_ward_version_{operation}"
             for operation in ("insert", "update", "delete")
@@ -118,8 +137,9 @@ def _install_triggers(table: sa.Table, connection, **_kw) -> None:
 
 
 @event.listens_for(db.metadata, "after_create")
-def _after_tables_created(metadata: sa.MetaData, connection, tables=(), **_kw) -> None:
-    # After every table exists: a trigger names tables created after its own.
-    for table in tables or metadata.sorted_tables:
-        if table.name in WARD_OF:
+def _after_tables_created(metadata: sa.MetaData, connection, tables=None, **_kw) -> None:
+    # After every table exists: a trigger names tables created after its own. Only the tables
+    # this call made (none, when the migrations made them all already).
+    for table in metadata.sorted_tables if tables is None else tables:
+        if table.name in WARD_OF or table.name in NOTIFY_ONLY:
             _install_triggers(table, connection)

@@ -1,10 +1,10 @@
 """Published versions' pages and PDFs, kept per process and checked on every request.
 
 A published version never changes, but its page also shows things that can (a newer version,
-the photos, the ward's name). Each request reads the page's stamp (``operations.page_stamp``,
-one small query) and uses a body rendered for exactly that stamp and language, or renders it
-again. Nothing is ever served for a stamp it was not rendered for, so every process answers
-from the database's current state; the cache only saves the work of reading and rendering.
+the photos, the ward's name). Each request takes the page's stamp (``operations.page_stamp``,
+one small query, itself kept until the ward changes: ``core.ward_changes``) and uses a body
+rendered for exactly that stamp and language, or renders it again. Nothing is ever served for
+a stamp it was not rendered for; the cache only saves the work of reading and rendering.
 For a visitor without an account (no message waiting, no query string) the whole page is kept
 too, under the same stamp: such a page holds nothing of the visitor's but the language.
 

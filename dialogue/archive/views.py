@@ -78,6 +78,26 @@ def published_documents(conference: Conference):
 @bp.route("/p/<ward_slug>/bien-ban/")
 @public
 def index(ward_slug: str):
+    stamp = operations.archive_stamp(ward_slug)
+    if stamp is None:
+        abort(404)
+    # As a document's page: a visitor without an account gets the page kept whole for this
+    # stamp, address (its filters and page number) and language.
+    whole_key = None
+    if not current_user.is_authenticated and "_flashes" not in session:
+        whole_key = ("archive", ward_slug, request.query_string, current_locale())
+        whole = pagecache.page_cache().get(whole_key, stamp)
+        if whole is not None:
+            return Response(whole, mimetype="text/html")
+    html = _render_index(ward_slug)
+    if whole_key is None:
+        return html
+    whole = html.encode()
+    pagecache.page_cache().put(whole_key, stamp, whole)
+    return Response(whole, mimetype="text/html")
+
+
+def _render_index(ward_slug: str) -> str:
     ward = _ward_or_404(ward_slug)
     year = request.args.get("year", type=int)
     if year not in YEAR_RANGE:

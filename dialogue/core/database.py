@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 
 from dialogue.config import PROJECT_ROOT
+from dialogue.core import ward_changes
 from dialogue.extensions import db, migrate
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ def read_first(statement, params: dict):
 
 
 def dispose_engines(app: Flask) -> None:
-    """Close every pooled connection of ``app``'s engines."""
+    """Close every pooled connection of ``app``'s engines, and its listener for ward changes."""
+    ward_changes.close(app)
     with app.app_context():
         db.engine.dispose()
     engine = app.extensions.get(AUTOCOMMIT_ENGINE_KEY)
@@ -226,3 +228,4 @@ def init_app(app: Flask) -> None:
         else:
             _ping_idle_connections(db.engine)
             app.extensions[AUTOCOMMIT_ENGINE_KEY] = _autocommit_engine(uri, options)
+        ward_changes.init_app(app, db.engine)
