@@ -1,13 +1,24 @@
 """gunicorn settings for Dialogue: many long-lived live streams beside ordinary requests.
 
 Every open live screen (projector, resident's phone, secretary's console) holds one
-Server-Sent Events stream, and a stream holds one worker thread for up to half an hour
-(then the browser reconnects and resumes). Threads waiting on a stream cost little memory
-and no database connection, so each worker runs many of them. Start with
+Server-Sent Events stream for up to half an hour (then the browser reconnects and resumes).
+Two ways to serve, chosen by ``DIALOGUE_WORKER_CLASS``:
 
-    gunicorn -c gunicorn.conf.py wsgi:app
+- ``gthread`` (the default): a stream holds one worker thread. Enough for a ward or two, and
+  the only model for ordinary requests (saves, pages, PDF rendering that holds the CPU for
+  seconds, which would stall every stream of a gevent worker).
+- ``gevent``: for the streams service only. A stream is a greenlet of a few kilobytes, so one
+  worker holds thousands; the standard library is patched when the worker starts, before the
+  application is imported (psycopg then waits through gevent, see ``post_worker_init``).
 
-and change the numbers with the environment variables read below.
+A deployment runs both on the same code, and the reverse proxy sends the stream URLs to the
+second (Redis carries changes between them):
+
+    gunicorn -c gunicorn.conf.py wsgi:app                                  # dialogue-web
+    DIALOGUE_BIND=127.0.0.1:8001 DIALOGUE_WORKER_CLASS=gevent \
+        gunicorn -c gunicorn.conf.py wsgi:app                              # dialogue-streams
+
+Change the numbers with the environment variables read below.
 """
 
 import logging
@@ -22,17 +33,27 @@ def _number(name: str, default: int) -> int:
 
 _redis = bool(os.environ.get("DIALOGUE_REDIS_URL", "").strip())
 
+WORKER_CLASSES = ("gthread", "gevent")
+worker_class = os.environ.get("DIALOGUE_WORKER_CLASS", "").strip() or "gthread"
+if worker_class not in WORKER_CLASSES:
+    raise RuntimeError(
+        f"DIALOGUE_WORKER_CLASS={worker_class!r}: use gthread (pages and saves) or gevent "
+        "(the live streams service)"
+    )
+_gevent = worker_class == "gevent"
+
 bind = os.environ.get("DIALOGUE_BIND", "127.0.0.1:8000")
-worker_class = "gthread"
 # Live changes reach the streams of other processes only through Redis: without it, one
 # process serves everyone.
 workers = _number("DIALOGUE_WORKERS", min(4, max(2, multiprocessing.cpu_count())) if _redis else 1)
-# Open streams per worker, plus room for ordinary requests.
-threads = _number("DIALOGUE_THREADS", 200)
-# Connections a worker accepts at once (open streams and idle keep-alive connections).
-worker_connections = _number("DIALOGUE_WORKER_CONNECTIONS", 1000)
-# With gthread the worker proves it is alive from its main loop, not from requests; a stream
-# held open for half an hour does not count against this.
+# gthread: open streams per worker, plus room for ordinary requests. gevent has no threads.
+threads = 1 if _gevent else _number("DIALOGUE_THREADS", 200)
+# Connections a worker accepts at once (open streams and idle keep-alive connections); with
+# gevent each open stream is one of them, so a streams worker takes thousands.
+worker_connections = _number("DIALOGUE_WORKER_CONNECTIONS", 10000 if _gevent else 1000)
+# The worker proves it is alive from its own loop (a thread with gthread, a greenlet with
+# gevent), not from requests: a stream held open for half an hour does not count against
+# this, but a gevent worker whose hub is held up by a blocking call does.
 timeout = _number("DIALOGUE_WORKER_TIMEOUT", 60)
 # On restart, ordinary requests finish; streams are cut and the browsers resume on their own.
 graceful_timeout = _number("DIALOGUE_GRACEFUL_TIMEOUT", 20)
@@ -73,6 +94,9 @@ def post_worker_init(worker):
     gc.collect()
     gc.freeze()
 
+    if _gevent:
+        _check_cooperative_database_driver(worker)
+
     from dialogue.live.bus import close_bus
 
     begin_graceful_stop = worker.handle_exit
@@ -84,3 +108,24 @@ def post_worker_init(worker):
 
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)
+
+
+def _check_cooperative_database_driver(worker):
+    """Refuse to serve if psycopg waits for the server in C, which would stop every stream.
+
+    psycopg 3 (3.1.14 on) picks its wait function when imported: the C one, unless gevent has
+    patched ``select`` by then, which the gevent worker does before it loads the application.
+    An application imported earlier (``preload_app``, or a hook importing it in the master)
+    would get the C wait and hold the whole worker during every query.
+    """
+    import sys
+
+    waiting = sys.modules.get("psycopg.waiting")
+    if waiting is None:
+        return
+    if getattr(waiting, "wait_c", None) is not None and waiting.wait is waiting.wait_c:
+        worker.log.critical(
+            "psycopg was imported before gevent patched the standard library: its queries "
+            "would block every stream of this worker. Do not preload the application."
+        )
+        raise RuntimeError("psycopg does not cooperate with gevent in this worker")

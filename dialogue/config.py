@@ -139,6 +139,25 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         **_mail_config(env, public_url),
         **_jobs_config(env, mode, redis_url, instance_path),
         **_signing_config(env, instance_path),
+        **_stream_config(env),
+    }
+
+
+# Live streams' settings an operator may change (their defaults are in dialogue/feed/).
+STREAM_SETTINGS = {
+    "DIALOGUE_STREAM_HEARTBEAT": float,
+    "DIALOGUE_STREAM_RETRY_MS": int,
+    "DIALOGUE_STREAM_WRITE_TIMEOUT": float,
+    "DIALOGUE_STREAM_DATABASE_SLOTS": int,
+}
+
+
+def _stream_config(env) -> dict:
+    """The stream settings given in the environment; the others keep their defaults."""
+    return {
+        name: kind(_number(env, name, 0))
+        for name, kind in STREAM_SETTINGS.items()
+        if (env.get(name) or "").strip()
     }
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Protocol
 
 import redis
@@ -45,6 +45,8 @@ RECONNECT_LONGEST_WAIT = 10.0
 # The first subscriber of a process waits at most this long for the listener to be connected,
 # so that nothing published right after it subscribed is lost to it.
 SUBSCRIBE_WAIT = 3.0
+# Channels whose last message a process remembers (one per conference followed recently).
+LAST_MESSAGES_KEPT = 4096
 
 _WAKE = object()
 
@@ -64,6 +66,9 @@ class EventBus(Protocol):
     def publish(self, channel: str, message: str) -> None: ...
 
     def subscribe(self, channel: str) -> Subscription: ...
+
+    def last_message(self, channel: str) -> str | None:
+        """The last message this process delivered on ``channel`` (None: none remembered)."""
 
     def close(self) -> None: ...
 
@@ -114,6 +119,10 @@ class _LocalFanOut:
     def __init__(self):
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[QueueSubscription]] = defaultdict(set)
+        # The last message handed out on each channel, newest channels kept: a screen that
+        # opens reads it to know whether an answer read from the database a moment ago still
+        # covers everything this process has delivered (feed/stream.py, the resume cache).
+        self._last: OrderedDict[str, str] = OrderedDict()
 
     def add(self, channel: str) -> QueueSubscription:
         def release(subscription):
@@ -130,10 +139,20 @@ class _LocalFanOut:
         return subscription
 
     def deliver(self, channel: str, message: str) -> None:
+        # Noted under the lock that adds subscribers: a subscriber added after this sees the
+        # message as the channel's last, one added before receives it.
         with self._lock:
+            self._last[channel] = message
+            self._last.move_to_end(channel)
+            if len(self._last) > LAST_MESSAGES_KEPT:
+                self._last.popitem(last=False)
             subscribers = list(self._subscribers.get(channel, ()))
         for subscription in subscribers:
             subscription.deliver(message)
+
+    def last_message(self, channel: str) -> str | None:
+        with self._lock:
+            return self._last.get(channel)
 
     def interrupt_all(self, **flags) -> None:
         with self._lock:
@@ -165,6 +184,9 @@ class InProcessBus:
 
     def subscriber_count(self, channel: str) -> int:
         return self._local.count(channel)
+
+    def last_message(self, channel: str) -> str | None:
+        return self._local.last_message(channel)
 
     def close(self) -> None:
         self._local.end_all()
@@ -237,6 +259,9 @@ class RedisBus:
 
     def subscriber_count(self, channel: str) -> int:
         return self._local.count(channel)
+
+    def last_message(self, channel: str) -> str | None:
+        return self._local.last_message(channel)
 
     @property
     def is_connected(self) -> bool:

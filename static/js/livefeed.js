@@ -36,6 +36,12 @@
   // While polling, try a stream again now and then: the network may have changed.
   var STREAM_RETRY_AFTER = 5 * 60 * 1000;
   var RESYNC_RETRY = 3000;
+  // A stream the browser gives up on (an error answer from a proxy whose upstream is
+  // restarting) is opened again after up to this much more, at random: thousands of screens
+  // cut at the same instant must not all come back in the same second. The browser's own
+  // retries (a dropped connection) are spread by the "retry:" delay the server draws for
+  // each stream, 3 to 15 s.
+  var RECONNECT_SPREAD = 4000;
 
   function withParam(url, name, value) {
     return url + (url.indexOf("?") === -1 ? "?" : "&") + name + "=" + encodeURIComponent(value);
@@ -255,7 +261,7 @@
       if (isDead) {
         // The browser gives up on an answer that is not a stream; we try again ourselves.
         closeStream();
-        timer = setTimeout(openStream, 1000 * failures);
+        timer = setTimeout(openStream, 1000 * failures + Math.random() * RECONNECT_SPREAD);
       }
     }
 
@@ -265,7 +271,8 @@
       pollingSince = Date.now();
       pollDelay = POLL_INTERVAL;
       setStatus("polling");
-      poll();
+      // Screens that gave up on their streams together do not poll in step either.
+      timer = setTimeout(poll, Math.random() * POLL_INTERVAL);
     }
 
     function poll() {
