@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 TRANSLATIONS := dialogue/translations
 
-.PHONY: run test lint format venv system-check translations extract-messages browser a11y clean help
+.PHONY: run test lint format venv system-check translations extract-messages browser a11y nginx deploy-check clean help
 
 help:
 	@echo "make run     set up and serve the demo ward on http://127.0.0.1:$(PORT) (SQLite)"
@@ -92,8 +92,24 @@ $(A11Y_STAMP): $(A11Y)/package.json $(A11Y)/package-lock.json
 		echo "The accessibility checkers need npm: sudo apt-get install npm (the accessibility test is skipped without it)."; \
 	fi
 
-test: system-check translations browser a11y
+# The deployment check (tests/test_deploy.py) runs Debian's nginx with deploy/nginx/dialogue.conf.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's nginx for the deployment check…"; \
+			(apt-get install -y -qq nginx >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)); \
+		else \
+			echo "The deployment check needs Debian's nginx: sudo apt-get install nginx (it is skipped without it)."; \
+		fi; \
+	fi
+
+test: system-check translations browser a11y nginx
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# deploy/ for real: nginx with the site file in front of the web and streams gunicorns, on
+# PostgreSQL and Redis (DIALOGUE_TEST_DATABASE_URL / DIALOGUE_TEST_REDIS_URL, else its own).
+deploy-check: system-check translations nginx
+	$(BIN)/pytest -m deploy tests/test_deploy.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
