@@ -687,6 +687,20 @@ def search(client, ward, query: str, **params):
     return client.get(f"/p/{ward.slug}/tim-kiem", query_string={"q": query, **params})
 
 
+def test_a_search_asked_again_is_kept_until_the_ward_changes(client, ward, heard):
+    c2020, turns = heard
+    first = search(client, ward, "thu tuc")
+    assert search(client, ward, "thu tuc").get_data() == first.get_data()
+    assert "Set-Cookie" not in first.headers
+    assert "Turns found: 2" in page_text(first)
+    # A turn corrected after publication: the next visitor's search shows the new words.
+    turns["xss"].answer = "Trả lời bổ sung về thủ tục chứng thực."
+    db.session.commit()
+    assert "chứng thực" in page_text(search(client, ward, "thu tuc"))
+    # Another word, another page.
+    assert "Turns found: 2" not in page_text(search(client, ward, "chung thuc"))
+
+
 def test_search_ignores_diacritics_and_marks_the_original_letters(client, ward, heard):
     response = search(client, ward, "thu tuc")
     assert response.status_code == 200

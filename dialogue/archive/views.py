@@ -78,18 +78,26 @@ def published_documents(conference: Conference):
 @bp.route("/p/<ward_slug>/bien-ban/")
 @public
 def index(ward_slug: str):
+    return _kept_whole("archive", ward_slug, _render_index)
+
+
+def _kept_whole(kind: str, ward_slug: str, render) -> Response | str:
+    """Answer a page of the ward that shows only what raises the ward's version.
+
+    As a document's page: a visitor without an account gets the page kept whole for the
+    ward's stamp, the address (its query string: filters, search words, page number) and the
+    language; anyone else gets it rendered.
+    """
     stamp = operations.archive_stamp(ward_slug)
     if stamp is None:
         abort(404)
-    # As a document's page: a visitor without an account gets the page kept whole for this
-    # stamp, address (its filters and page number) and language.
     whole_key = None
     if not current_user.is_authenticated and "_flashes" not in session:
-        whole_key = ("archive", ward_slug, request.query_string, current_locale())
+        whole_key = (kind, ward_slug, request.query_string, current_locale())
         whole = pagecache.page_cache().get(whole_key, stamp)
         if whole is not None:
             return Response(whole, mimetype="text/html")
-    html = _render_index(ward_slug)
+    html = render(ward_slug)
     if whole_key is None:
         return html
     whole = html.encode()
@@ -261,6 +269,12 @@ def short_link(code: str):
 @bp.route("/p/<ward_slug>/tim-kiem")
 @public
 def search(ward_slug: str):
+    # The results show the ward's published turns, areas, groups and documents: each raises
+    # the ward's version, so a search asked again (a popular word) is answered from memory.
+    return _kept_whole("search", ward_slug, _render_search)
+
+
+def _render_search(ward_slug: str) -> str:
     ward = _ward_or_404(ward_slug)
     query = request.args.get("q", "").strip()[: operations.QUERY_MAX_CHARS]
     results = message = None
