@@ -29,7 +29,7 @@ Targets: delivery p99 ≤ 1 s, save p95 ≤ 100 ms, nothing lost or duplicated, 
 
     .venv/bin/python -m bench.city_morning [--conferences 20] [--viewers 300]
         [--secretaries 2] [--interval 3] [--seconds 60] [--stream-workers 2]
-        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/h3_city]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/8] [--web-port 5120] [--streams-port 5121]
         [--in-step]
 
@@ -61,7 +61,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import ROOT, Session, app_environment, percentile, report, summary
+from bench.harness import (
+    ROOT,
+    Session,
+    app_environment,
+    percentile,
+    postgres_scratch,
+    report,
+    summary,
+)
 
 PASSWORD = "bench-password-123"
 MARKER = "bench-turn"
@@ -79,18 +87,6 @@ def environment(database_url: str, redis_url: str) -> dict[str, str]:
         DIALOGUE_LOGIN_RATE_LIMIT="10000 per minute",
         DIALOGUE_LOGIN_ACCOUNT_RATE_LIMIT="10000 per minute",
     )
-
-
-def ensure_database(database_url: str) -> None:
-    """Create the scratch PostgreSQL database if it is not there (empty it if it is)."""
-    url = sa.engine.make_url(database_url)
-    if not url.drivername.startswith("postgresql"):
-        return
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
-    admin.dispose()
 
 
 def seed(database_url: str, redis_url: str, conferences: int, secretaries: int) -> list[dict]:
@@ -398,7 +394,6 @@ def _ms(values: list[float]) -> dict:
 
 
 def run(args) -> dict:
-    ensure_database(args.database_url)
     seeded = seed(args.database_url, args.redis_url, args.conferences, args.secretaries)
     env = environment(args.database_url, args.redis_url)
     web_env = {
@@ -545,7 +540,9 @@ def main() -> None:
     )
     parser.add_argument("--grace", type=float, default=10, help="listening after the last save")
     parser.add_argument(
-        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/h3_city"
+        "--database-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a new database is made beside this one for the run, and dropped after",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--web-port", type=int, default=5120)
@@ -553,7 +550,12 @@ def main() -> None:
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, OPEN_FILES), hard))
-    result = run(args)
+    with ExitStack() as stack:
+        if sa.engine.make_url(args.database_url).drivername.startswith("postgresql"):
+            args.database_url = stack.enter_context(
+                postgres_scratch(args.database_url, "city_morning")
+            )
+        result = run(args)
     name = "city_morning" + ("_in_step" if args.in_step else "")
     report(name, result)
     save, delivery = result["save"], result["delivery_from_ack"]

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import Session, app_environment, rate_rows, report, run_clients
+from bench.harness import Session, app_environment, postgres_scratch, rate_rows, report, run_clients
 
 PASSWORD = "bench-password-123"
 ORGANISER = "city-organiser"
@@ -913,23 +913,8 @@ def scratch_database(database_url: str | None, folder: Path, *, keep: bool):
                 source.backup(target)
             print(f"kept: sqlite:///{kept}")
         return
-    import sqlalchemy as sa
-
-    url = sa.engine.make_url(database_url)
-    name = f"{url.database}_city_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    scratch = url.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield scratch
-    finally:
-        if keep:
-            print(f"kept: {scratch}")
-        else:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with postgres_scratch(database_url, "city", keep=keep) as url:
+        yield url
 
 
 def main() -> None:

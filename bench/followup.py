@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.harness import (
     Session,
     app_environment,
+    postgres_scratch,
     rate_rows,
     report,
     run_clients,
@@ -567,19 +568,8 @@ def scratch_database(database_url: str | None, folder: Path):
     if not database_url or database_url.startswith("sqlite"):
         yield database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
         return
-    import sqlalchemy as sa
-
-    url = sa.engine.make_url(database_url)
-    name = f"{url.database}_followup_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with postgres_scratch(database_url, "followup") as url:
+        yield url
 
 
 def main() -> None:

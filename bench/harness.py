@@ -50,6 +50,34 @@ def report(name: str, result: dict) -> None:
     (out / f"{name}.json").write_text(text)
 
 
+@contextmanager
+def postgres_scratch(database_url: str, suffix: str, *, keep: bool = False):
+    """Yield the address of a new PostgreSQL database beside ``database_url``'s; drop it after.
+
+    Its name is the given database's, ``suffix`` and a random part; ``keep`` leaves it (and
+    prints its address) for another run.
+    """
+    import secrets
+
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(database_url)
+    name = f"{url.database}_{suffix}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    scratch = url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield scratch
+    finally:
+        if keep:
+            print(f"kept: {scratch}")
+        else:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -58,7 +58,7 @@ from bench.city_scale import (
     _name,
     _referral_outcome,
 )
-from bench.harness import app_environment
+from bench.harness import app_environment, postgres_scratch
 
 # The 34 provinces and centrally-run cities since 1 July 2025.
 PROVINCES = [
@@ -596,25 +596,10 @@ def _after_load(db, ward_ids: list[int]) -> None:
 
 
 @contextmanager
-def scratch_database(database_url: str, *, keep: bool, prefix: str = "h2_national"):
+def scratch_database(database_url: str, *, keep: bool, prefix: str = "national"):
     """Yield the address of a new PostgreSQL database beside ``database_url``'s; drop it after."""
-    import sqlalchemy as sa
-
-    url = sa.engine.make_url(database_url)
-    name = f"{prefix}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    scratch = url.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield scratch
-    finally:
-        if keep:
-            print(f"kept: {scratch}")
-        else:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with postgres_scratch(database_url, prefix, keep=keep) as url:
+        yield url
 
 
 def app_for(database_url: str):

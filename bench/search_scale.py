@@ -15,7 +15,7 @@ Target (issue 14): search p95 ≤ 150 ms at national scale on PostgreSQL and at 
 SQLite; the archive page measured beside it.
 
     .venv/bin/python -m bench.search_scale national --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python -m bench.search_scale national --loaded postgresql+psycopg://…/h2_national_…
+    .venv/bin/python -m bench.search_scale national --loaded postgresql+psycopg://…/postgres_national_…
     .venv/bin/python -m bench.search_scale city                 # SQLite, city_scale's province
         [--rounds 40] [--clients 2] [--port 5110] [--wrk 15] [--keep] [--only search|archive]
 
