@@ -504,6 +504,9 @@ def latest_documents_by_conference(
 # -- search and highlighting -----------------------------------------------------------------
 
 
+# A ward's texts use a few hundred distinct characters: each is folded once per process (the
+# excerpts of one results page fold some 20,000 characters).
+@functools.lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """Fold one character as ``fold`` folds a text, so that positions can be mapped back."""
     if ch in "đĐðÐ":
