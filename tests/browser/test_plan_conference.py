@@ -156,8 +156,13 @@ def test_agenda_items_are_reordered_by_dragging(page, live_server, make_user, ma
     sign_in(page, live_server, make_user(Role.ORGANISER), english=True)
     page.goto(f"{live_server}/conferences/{conference.id}/agenda")
     items = page.locator("#agenda li[data-item-id]")
+    # The script makes the items draggable once it is bound; dragging before would do nothing.
+    expect(page.locator("#agenda li[draggable=true]")).to_have_count(3)
     items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 5})
-    expect(page.locator("#agenda-status")).to_have_text("The new order has been saved.")
+    # A loaded machine (two suites side by side) may take longer than the default to save.
+    expect(page.locator("#agenda-status")).to_have_text(
+        "The new order has been saved.", timeout=15_000
+    )
     assert _agenda_order(page) == ["Đối thoại", "Khai mạc", "Báo cáo"]
     assert page.locator("#agenda [data-position]").all_inner_texts() == ["1.", "2.", "3."]
     page.reload()
