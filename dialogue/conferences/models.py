@@ -242,12 +242,31 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
         """The conclusion may still change: closed, its minutes not yet published."""
         return self.status is ConferenceStatus.CLOSED
 
+    def has_secretary(self, user: User) -> bool:
+        """Whether ``user`` is one of its secretaries.
+
+        Asked on every save: one indexed look-up rather than loading every secretary, unless
+        they are loaded already (or being changed).
+        """
+        if "secretaries" not in sa.inspect(self).unloaded or self.id is None:
+            return user in self.secretaries
+        return bool(
+            db.session.scalar(
+                sa.select(
+                    sa.exists().where(
+                        conference_secretaries.c.conference_id == self.id,
+                        conference_secretaries.c.user_id == user.id,
+                    )
+                )
+            )
+        )
+
     def can_log_questions(self, user: User) -> bool:
         if self.status is not ConferenceStatus.IN_PROGRESS:
             return False
         return user.is_admin or (
             user.ward_id == self.ward_id
-            and (user.role is Role.ORGANISER or user in self.secretaries)
+            and (user.role is Role.ORGANISER or self.has_secretary(user))
         )
 
     def __repr__(self) -> str:

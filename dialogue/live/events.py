@@ -17,7 +17,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from dialogue.conferences.models import Conference
+from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.extensions import db
 from dialogue.live.models import LiveEvent
 
@@ -30,17 +30,35 @@ def channel_for(conference_id: int) -> str:
     return f"dialogue:conference:{conference_id}"
 
 
-def next_sequence(conference: Conference) -> int:
-    """Take the conference's next event number; the row lock orders concurrent writers."""
+def next_sequence(conference: Conference, *, only_in_progress: bool = False) -> int | None:
+    """Take the conference's next event number; the row lock orders concurrent writers.
+
+    ``only_in_progress``: none is taken (None) unless the conference is in progress, as seen
+    under the lock.
+    """
+    statement = sa.update(Conference).where(Conference.id == conference.id)
+    if only_in_progress:
+        statement = statement.where(Conference.status == ConferenceStatus.IN_PROGRESS)
+    sequence = db.session.execute(
+        statement.values(live_sequence=Conference.live_sequence + 1)
+        .returning(Conference.live_sequence)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if sequence is not None:
+        sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
+    return sequence
+
+
+def give_back_sequence(conference: Conference) -> None:
+    """Return the number just taken, unused, while its lock is still held."""
     sequence = db.session.execute(
         sa.update(Conference)
         .where(Conference.id == conference.id)
-        .values(live_sequence=Conference.live_sequence + 1)
+        .values(live_sequence=Conference.live_sequence - 1)
         .returning(Conference.live_sequence)
         .execution_options(synchronize_session=False)
     ).scalar_one()
     sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
-    return sequence
 
 
 def emit(

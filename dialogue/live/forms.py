@@ -118,16 +118,19 @@ class TurnForm(FlaskForm):
     referral_due_date = DateField(_l("Due date"), validators=[Optional()])
     referral_note = TextAreaField(_l("Note"), validators=[Length(max=MAX_TEXT_LENGTH)])
 
-    def __init__(
+    def offer(
         self,
-        *args,
+        *,
         groups: list[ResidentialGroup],
         areas: list[ProcedureArea],
         units: list[Unit],
         locale: str,
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
+    ) -> None:
+        """Fill the lists to choose from, for a form about to be shown.
+
+        A save does not need them (the ids are checked against the ward by the operation):
+        reading the ward's areas, units and groups is left to the forms that are shown.
+        """
         self.speaker_group_id.choices = [SelectChoice(NO_CHOICE, _l("None"))] + [
             SelectChoice(group.id, group.name) for group in groups
         ]

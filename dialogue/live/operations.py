@@ -105,6 +105,20 @@ def _lock_open_session(conference: Conference) -> None:
     ensure_session_open(conference)
 
 
+def _lock_and_number(conference: Conference) -> int:
+    """Lock the conference's row and take its next event number, if it is still in progress.
+
+    One statement where a save would otherwise take the lock, then the number: a save's time
+    under the lock is what the others saving at the same instant wait for. A session closed
+    meanwhile takes no number and is refused as :func:`_lock_open_session` refuses it.
+    """
+    sequence = events.next_sequence(conference, only_in_progress=True)
+    if sequence is None:
+        _lock_open_session(conference)
+        sequence = events.next_sequence(conference)
+    return sequence
+
+
 def _locked(turn: Turn) -> Turn:
     """Re-read ``turn`` under a row lock, so its version is the one other writers left.
 
@@ -298,15 +312,17 @@ def log_turn(
         return Logged(existing, created=False)
     ensure_session_open(conference)
     values = checked_turn_data(conference, data)
-    _lock_open_session(conference)
+    # Read only: done before the lock, which the other secretaries' saves wait for.
+    values.update(matched_speaker(conference, values, data))
+    # The event number's row lock orders concurrent saves: their positions, their numbers.
+    sequence = _lock_and_number(conference)
     # A twin of this save (the same turn sent twice at once) may have committed while this
     # one waited for the lock; on PostgreSQL the lock ends that wait with a fresh view.
     existing = find_by_client_key(conference, client_key)
     if existing is not None:
+        # The number goes back (still under the lock): screens wait for every number.
+        events.give_back_sequence(conference)
         return Logged(existing, created=False)
-    # The event number's row lock also orders the positions of concurrent saves.
-    sequence = events.next_sequence(conference)
-    values.update(matched_speaker(conference, values, data))
     spoken = spoken_time(conference, data.spoken_dt)
     position, later = _place_in_order(conference, spoken)
     for each in later:

@@ -73,7 +73,7 @@ def records_turns(conference: Conference, user: User) -> bool:
     if user.is_admin:
         return True
     return user.ward_id == conference.ward_id and (
-        user.role is Role.ORGANISER or user in conference.secretaries
+        user.role is Role.ORGANISER or conference.has_secretary(user)
     )
 
 
@@ -129,7 +129,15 @@ def _sent_fields(formdata: MultiDict) -> dict:
     return {name: value for name, value in formdata.items() if name != "csrf_token"}
 
 
-def _turn_form(conference: Conference, *, formdata=None, turn: Turn | None = None, **kwargs):
+def _turn_form(*, formdata=None, **kwargs) -> TurnForm:
+    form = TurnForm(formdata=formdata, **kwargs)
+    # Without JavaScript the browser's own suggestions offer the officials present.
+    form.answerer_name.render_kw = {"list": "officials"}
+    return form
+
+
+def _offer_choices(form: TurnForm, conference: Conference, turn: Turn | None) -> None:
+    """The ward's groups, areas and units in the form's lists, for showing it."""
     ward = conference.ward
     areas = [area for area in ward.procedure_areas if area.is_active]
     units = [unit for unit in ward.units if unit.is_active]
@@ -139,17 +147,9 @@ def _turn_form(conference: Conference, *, formdata=None, turn: Turn | None = Non
             areas.append(turn.procedure_area)
         if turn.referral_unit is not None and turn.referral_unit not in units:
             units.append(turn.referral_unit)
-    form = TurnForm(
-        formdata=formdata,
-        groups=list(ward.residential_groups),
-        areas=areas,
-        units=units,
-        locale=current_locale(),
-        **kwargs,
+    form.offer(
+        groups=list(ward.residential_groups), areas=areas, units=units, locale=current_locale()
     )
-    # Without JavaScript the browser's own suggestions offer the officials present.
-    form.answerer_name.render_kw = {"list": "officials"}
-    return form
 
 
 def _initial(conference: Conference, turn: Turn | None) -> dict:
@@ -339,7 +339,8 @@ def _render_console(
     status: int = 200,
 ):
     if form is None:
-        form = _turn_form(conference, data=_initial(conference, editing), turn=editing)
+        form = _turn_form(data=_initial(conference, editing))
+    _offer_choices(form, conference, editing)
     turns = operations.list_turns(conference)
     to_confirm = [
         turn
@@ -446,7 +447,7 @@ def attendees(conference_id: int):
 def create_turn(conference_id: int):
     conference = _conference(conference_id)
     _authorise_write(conference)
-    form = _turn_form(conference, formdata=_formdata())
+    form = _turn_form(formdata=_formdata())
     if not form.validate():
         return _invalid_form(conference, form)
     client_key = form.client_key.data or None
@@ -478,7 +479,7 @@ def update_turn(conference_id: int, turn_id: int):
     turn = _turn(conference, turn_id)
     _authorise_write(conference)
     formdata = _formdata()
-    form = _turn_form(conference, formdata=formdata, turn=turn)
+    form = _turn_form(formdata=formdata)
     if not form.validate():
         return _invalid_form(conference, form, turn=turn)
     if form.version.data is None:

@@ -120,7 +120,7 @@ def may_write(conference: Conference, user: User) -> bool:
         return True
     if user.ward_id != conference.ward_id:
         return False
-    return user.role is Role.ORGANISER or user in conference.secretaries
+    return user.role is Role.ORGANISER or conference.has_secretary(user)
 
 
 def may_approve(conference: Conference, user: User) -> bool:

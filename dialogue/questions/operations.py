@@ -117,7 +117,7 @@ def can_moderate(conference: Conference, user: User) -> bool:
     if user.ward_id != conference.ward_id:
         return False
     return user.role is Role.ORGANISER or (
-        user.role is Role.SECRETARY and user in conference.secretaries
+        user.role is Role.SECRETARY and conference.has_secretary(user)
     )
 
 
