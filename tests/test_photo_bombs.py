@@ -427,7 +427,7 @@ def test_bombs_and_large_photos_at_once_stay_within_bounded_memory(
         "photo uploads, RSS in MB: baseline",
         measured["baseline_mb"],
         *(
-            f"{r}: peak +{measured[r]['peak_growth_mb']}, after +{measured[r]['after_growth_mb']}"
+            f"{r}: peak {measured[r]['peak_growth_mb']:+}, after {measured[r]['after_growth_mb']:+}"
             for r in ("first", "again")
         ),
     )

@@ -357,6 +357,9 @@ def test_the_list_shows_ones_live_sessions(app, make_user):
     assert page.count('name="session_id"') == 2
     assert "This device" in _page(phone)
     assert "/auth/sessions" in _page(desk, "/auth/password")
+    # Every staff page's menu leads to it, and marks it there.
+    assert 'href="/auth/sessions"' in _page(desk, "/overview")
+    assert 'href="/auth/sessions" aria-current="page"' in page
 
 
 def test_signing_out_one_session_from_the_list(app, make_user):
