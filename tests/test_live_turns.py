@@ -104,6 +104,9 @@ def test_a_repeated_client_key_returns_the_same_turn(conference, secretary):
     assert again.turn.id == first.turn.id
     assert db.session.scalar(sa.select(sa.func.count(Turn.id))) == 1
     assert len(_events(conference)) == 1
+    # The twins' numbers were given back: the next event is 2, no gap for screens to wait on.
+    db.session.refresh(conference)
+    assert conference.live_sequence == 1
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])
@@ -502,6 +505,9 @@ def test_concurrent_creates_with_one_client_key_make_one_turn(app, conference, s
     assert len(set(results)) == 1
     assert db.session.scalar(sa.select(sa.func.count(Turn.id))) == 1
     assert len(_events(conference)) == 1
+    # The twins' numbers were given back: the next event is 2, no gap for screens to wait on.
+    db.session.refresh(conference)
+    assert conference.live_sequence == 1
 
 
 def test_concurrent_creates_get_distinct_positions(app, conference, secretary):
