@@ -312,8 +312,10 @@ def log_turn(
         return Logged(existing, created=False)
     ensure_session_open(conference)
     values = checked_turn_data(conference, data)
-    # Read only: done before the lock, which the other secretaries' saves wait for.
+    # Read only: done before the lock, which the other secretaries' saves wait for (the ward
+    # too: its choice of showing speakers' names shapes the event for residents).
     values.update(matched_speaker(conference, values, data))
+    _ = conference.ward
     # The event number's row lock orders concurrent saves: their positions, their numbers.
     sequence = _lock_and_number(conference)
     # A twin of this save (the same turn sent twice at once) may have committed while this
