@@ -166,8 +166,11 @@ def stored_turns(database_url: str, conference_ids: list[int]) -> dict:
 
 
 @contextmanager
-def service(name: str, env: dict[str, str], log_folder: Path):
-    """Start ``gunicorn -c gunicorn.conf.py wsgi:app`` as the deployment does; stop it after."""
+def service(name: str, env: dict[str, str], log_folder: Path, *, nice: int = 0):
+    """Start ``gunicorn -c gunicorn.conf.py wsgi:app`` as the deployment does; stop it after.
+
+    ``nice``: its priority below the others', as the deployment's unit sets it (``Nice=``).
+    """
     port = int(env["DIALOGUE_BIND"].rsplit(":", 1)[1])
     log_path = log_folder / f"{name}.log"
     with log_path.open("wb") as log:
@@ -177,6 +180,7 @@ def service(name: str, env: dict[str, str], log_folder: Path):
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -268,8 +272,17 @@ async def _watch(port: int, path: str, screen: dict, opened: list) -> None:
                 writer.close()
 
 
-def viewer_process(port: int, paths: list[tuple[int, str]], go_at: float, stop_at: float):
-    """Hold one stream per (conference, path) in one event loop; return what each saw."""
+def viewer_process(
+    port: int, paths: list[tuple[int, str]], go_at: float, stop_at: float, nice: int = 0
+):
+    """Hold one stream per (conference, path) in one event loop; return what each saw.
+
+    ``nice``: the phones are not on the server on a real morning; here they share its two
+    cores, and at a lower priority take what the services leave (their own delays then count
+    against the delivery measured, not against the saves).
+    """
+    if nice:
+        os.nice(nice)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, OPEN_FILES), hard))
     screens = [{"__conference__": conference} for conference, _ in paths]
@@ -425,7 +438,9 @@ def run(args) -> dict:
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         web = stack.enter_context(service("web", web_env, Path(folder)))
-        streams = stack.enter_context(service("streams", streams_env, Path(folder)))
+        streams = stack.enter_context(
+            service("streams", streams_env, Path(folder), nice=args.streams_nice)
+        )
         idle = {"web": service_rss_mb(web), "streams": service_rss_mb(streams)}
         pool = stack.enter_context(context.Pool(args.client_processes + 1))
         manager = stack.enter_context(context.Manager())
@@ -442,7 +457,10 @@ def run(args) -> dict:
         go.put(go_at)
         stop_at = go_at + args.seconds + args.grace
         viewers = [
-            pool.apply_async(viewer_process, (args.streams_port, part, connect_at, stop_at))
+            pool.apply_async(
+                viewer_process,
+                (args.streams_port, part, connect_at, stop_at, args.phones_nice),
+            )
             for part in _split(paths, args.client_processes)
         ]
         time.sleep(max(0.0, go_at - time.time() - 1))
@@ -494,6 +512,8 @@ def run(args) -> dict:
         "seconds": args.seconds,
         "in_step": args.in_step,
         "web_workers": args.web_workers,
+        "streams_nice": args.streams_nice,
+        "phones_nice": args.phones_nice,
         "stream_workers": args.stream_workers,
         "client_processes": args.client_processes,
         "connect": {
@@ -543,6 +563,18 @@ def main() -> None:
         "--database-url",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         help="a new database is made beside this one for the run, and dropped after",
+    )
+    parser.add_argument(
+        "--streams-nice",
+        type=int,
+        default=5,
+        help="the streams service's priority below the web's (deploy/: Nice=5); 0: the same",
+    )
+    parser.add_argument(
+        "--phones-nice",
+        type=int,
+        default=10,
+        help="the phones' processes below the services (they are not on a real server); 0: not",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--web-port", type=int, default=5120)
