@@ -87,6 +87,10 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MAX_CONTENT_LENGTH": int(env.get("DIALOGUE_MAX_UPLOAD_MB", "12") or 12) * 1024 * 1024,
+        # The API's answers prepared in advance, kept compressed in each process (api.kept).
+        "API_PREPARED_MEMORY_BYTES": int(_number(env, "DIALOGUE_API_PREPARED_MEMORY_MB", 32))
+        * 1024
+        * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # A Redis that does not answer costs a request a second or two at most before the limits
         # are counted in memory (see dialogue.extensions), not a hung request.

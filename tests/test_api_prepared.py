@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from dialogue.api.kept import PreparedMemory
 from dialogue.api.models import PreparedAnswer, WardVersion
 from dialogue.api.prepared import prepare, stale_wards
 from dialogue.conferences.models import Conference
+from dialogue.core.database import AUTOCOMMIT_ENGINE_KEY
 from dialogue.demo.seed import load_demo
 from dialogue.extensions import db
 from dialogue.followup.models import Referral
@@ -156,3 +158,68 @@ def test_the_command_prepares_and_says_what_it_did(app, demo, runner):
     app.config["DIALOGUE_PUBLIC_URL"] = None
     result = runner.invoke(args=["dialogue", "prepare-api"])
     assert result.exit_code != 0 and "DIALOGUE_PUBLIC_URL" in result.output
+
+
+def _statements(app) -> list[str]:
+    """Every statement the application's engines run from now on."""
+    seen: list[str] = []
+    for engine in (db.engine, app.extensions.get(AUTOCOMMIT_ENGINE_KEY)):
+        if engine is not None:
+            sa.event.listen(
+                engine,
+                "before_cursor_execute",
+                lambda connection, cursor, statement, *rest: seen.append(statement),
+            )
+    return seen
+
+
+def test_a_wards_prepared_answers_are_read_at_once_and_served_from_memory(app, demo):
+    prepare()
+    prepared = db.session.execute(sa.select(PreparedAnswer.address, PreparedAnswer.body)).all()
+    db.session.commit()
+    client = app.test_client()
+    seen = _statements(app)
+    assert client.get(f"{API}/wards/{demo.slug}").status_code == 200
+    # Every other address of the ward, its conferences asked for by their ids included.
+    others = [row for row in prepared if not row.address.endswith(f"/wards/{demo.slug}")]
+    assert any("/conferences/" in row.address for row in others)
+    for address, body in others:
+        answer = client.get(address.removeprefix("http://localhost"))
+        assert answer.status_code == 200 and answer.data == zlib.decompress(body)
+    whole_ward = [each for each in seen if "UNION ALL" in each]
+    by_conference = [each for each in seen if "SELECT ward_id FROM conferences" in each]
+    alone = [each for each in seen if "api_prepared_answers" in each and "UNION ALL" not in each]
+    # The ward's answers read once; the conferences' ward known from that read; no answer
+    # read on its own but the first one's, beside its stamp.
+    assert len(whole_ward) == 1
+    assert by_conference == []
+    assert len(alone) <= 1 + len(others)  # the stamp's statement names the table too
+    assert all("a.address = " in each for each in alone)
+
+
+def test_answers_read_for_a_version_are_not_served_for_another(app, demo):
+    prepare()
+    client = app.test_client()
+    path = f"{API}/wards/{demo.slug}/conferences"
+    before = client.get(path).json
+    conference = db.session.scalar(sa.select(Conference).where(Conference.ward_id == demo.id))
+    _change("UPDATE conferences SET venue = 'Nhà văn hóa tổ 7' WHERE id = :id", id=conference.id)
+    after = client.get(path).json
+    assert after != before
+    assert any(item["venue"] == "Nhà văn hóa tổ 7" for item in after["items"])
+
+
+def test_the_prepared_memory_keeps_to_its_budget(app, demo, make_ward):
+    prepare()
+    memory = PreparedMemory(budget=1)
+    with app.test_request_context():
+        ward_version = _version(demo.id)
+        today = datetime.now(UTC).date()
+        memory.answer(demo.id, ward_version, today, "http://localhost/none")
+        assert memory.holds(demo.id, ward_version)
+        # Over the budget the ward asked about least recently goes; the last one always stays.
+        other = make_ward()
+        db.session.commit()
+        memory.answer(other.id, _version(other.id), today, "http://localhost/none")
+        assert not memory.holds(demo.id, ward_version)
+        assert memory.holds(other.id, _version(other.id))

@@ -12,18 +12,21 @@ until the ward changes (``core.ward_changes``).
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 from dialogue.api import http
 from dialogue.archive.pagecache import page_cache
-from dialogue.core.database import read_first
+from dialogue.core.database import read_all, read_first
 from dialogue.core.dates import to_local
 from dialogue.core.db import utcnow
 from dialogue.core.ward_changes import ANY_WARD, remembered
@@ -51,11 +54,25 @@ _BY_SLUG = sa.text(_WARD.format(match="w.slug = :key")).columns(**_COLUMNS)
 _BY_CONFERENCE = sa.text(
     _WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
 ).columns(**_COLUMNS)
+_BY_ID = sa.text(_WARD.format(match="w.id = :key")).columns(**_COLUMNS)
 _WARDS = sa.text("SELECT count(*), max(updated_dt) FROM wards")
-_PREPARED = sa.text(
-    "SELECT day, etag, link, body FROM api_prepared_answers "
-    "WHERE address = :address AND ward_id = :ward_id AND version = :version"
-).columns(day=sa.Date, etag=sa.String, link=sa.String, body=sa.LargeBinary)
+# Every answer prepared for one version of a ward and, in the same round trip, the ward's
+# conferences (so that a conference asked for next names its ward without asking the database).
+_ALL_PREPARED = sa.text(
+    """
+    SELECT a.address, a.day, a.etag, a.link, a.body, NULL AS conference_id
+    FROM api_prepared_answers a WHERE a.ward_id = :ward_id AND a.version = :version
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, c.id FROM conferences c WHERE c.ward_id = :ward_id
+    """
+).columns(
+    address=sa.String,
+    day=sa.Date,
+    etag=sa.String,
+    link=sa.String,
+    body=sa.LargeBinary,
+    conference_id=sa.Integer,
+)
 
 
 class WardStamp(NamedTuple):
@@ -74,7 +91,18 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
     The answer prepared in advance for this request's address under that stamp, if any, is
     left for :func:`kept` in ``g``.
     """
-    statement, key = (_BY_SLUG, slug) if slug is not None else (_BY_CONFERENCE, conference_id)
+    memory = prepared_memory()
+    known_ward = memory.ward_of_conference(conference_id) if slug is None else None
+    if slug is not None:
+        statement, key, remembered_as = _BY_SLUG, slug, ("api.ward", slug)
+    elif known_ward is not None:
+        statement, key, remembered_as = _BY_ID, known_ward, ("api.ward.id", known_ward)
+    else:
+        statement, key, remembered_as = (
+            _BY_CONFERENCE,
+            conference_id,
+            ("api.conference", conference_id),
+        )
 
     def read() -> tuple[int, str, int] | None:
         row = read_first(statement, {"key": key, "address": request.url})
@@ -84,10 +112,14 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
         today = to_local(utcnow(), row.timezone).date()
         if row.body is not None and row.day == today:
             g.api_prepared = (request.url, row.etag, row.link, row.body)  # opened only if used
+        if not memory.holds(row.id, row.version):
+            # A ward (or a version of it) this process has not read yet: all its prepared
+            # answers at once, for the addresses asked next.
+            memory.read_ward(row.id, row.version)
         return row.id, row.timezone, row.version
 
     # Kept in memory until the ward changes (``core.ward_changes``).
-    found = remembered(("api.ward", slug, conference_id), read, ward_of=lambda found: found[0])
+    found = remembered(remembered_as, read, ward_of=lambda found: found[0])
     if found is None:
         return None
     ward_id, timezone, version = found
@@ -95,13 +127,109 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
 
 
 def _prepared_answer(stamp: WardStamp) -> tuple | None:
-    """The answer prepared for this address under ``stamp``, when the stamp came from memory."""
-    row = read_first(
-        _PREPARED, {"address": request.url, "ward_id": stamp.ward_id, "version": stamp.version}
-    )
-    if row is None or row.day != stamp.today:
+    """The answer prepared for this address under ``stamp``, from the ward's answers in memory."""
+    found = prepared_memory().answer(stamp.ward_id, stamp.version, stamp.today, request.url)
+    if found is None:
         return None
-    return (request.url, row.etag, row.link, row.body)
+    _, etag, link, body = found
+    return (request.url, etag, link, body)
+
+
+@dataclass(frozen=True)
+class _WardAnswers:
+    version: int
+    read_at: float
+    # address → (day, ETag, Link, compressed JSON)
+    answers: dict[str, tuple]
+    nbytes: int
+
+
+class PreparedMemory:
+    """A process's copy of the answers prepared for the wards it has been asked about.
+
+    A client reading the open data goes through a ward's conferences, referrals and turns one
+    address after another, most of them prepared in advance (``api.prepared``): the first of a
+    ward reads them all in one round trip, the next ones are answered from here. They are kept
+    compressed, the wards asked about least recently dropped first past ``budget`` bytes, and
+    read again for a new version of the ward (the version is part of every look-up, so nothing
+    here is ever served for a version it was not made for).
+    """
+
+    # The worker prepares a ward's answers within a minute of a change: an address the ward's
+    # answers lacked is looked for again once they are this old.
+    RECHECK_SECONDS = 60
+    # Conferences whose ward is known; the whole map is dropped past this many.
+    MAX_CONFERENCES = 500_000
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self._wards: OrderedDict[int, _WardAnswers] = OrderedDict()
+        self._nbytes = 0
+        self._conference_ward: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def ward_of_conference(self, conference_id: int | None) -> int | None:
+        return self._conference_ward.get(conference_id)
+
+    def holds(self, ward_id: int, version: int) -> bool:
+        entry = self._wards.get(ward_id)
+        return entry is not None and entry.version == version
+
+    def answer(self, ward_id: int, version: int, today: date, address: str) -> tuple | None:
+        """The answer prepared for ``address`` under this version and day, or None."""
+        with self._lock:
+            entry = self._wards.get(ward_id)
+            if entry is not None and entry.version == version:
+                self._wards.move_to_end(ward_id)
+                found = entry.answers.get(address)
+                if found is not None and found[0] == today:
+                    return found
+                if time.monotonic() - entry.read_at < self.RECHECK_SECONDS:
+                    return None
+        found = self.read_ward(ward_id, version).answers.get(address)
+        return found if found is not None and found[0] == today else None
+
+    def read_ward(self, ward_id: int, version: int) -> _WardAnswers:
+        """Read every answer prepared for this version of the ward, in one round trip."""
+        rows = read_all(_ALL_PREPARED, {"ward_id": ward_id, "version": version})
+        answers = {
+            row.address: (row.day, row.etag, row.link, row.body)
+            for row in rows
+            if row.address is not None
+        }
+        entry = _WardAnswers(
+            version=version,
+            read_at=time.monotonic(),
+            answers=answers,
+            nbytes=sum(len(address) + len(found[3]) + 200 for address, found in answers.items()),
+        )
+        with self._lock:
+            replaced = self._wards.pop(ward_id, None)
+            if replaced is not None:
+                self._nbytes -= replaced.nbytes
+            self._wards[ward_id] = entry
+            self._nbytes += entry.nbytes
+            while self._nbytes > self.budget and len(self._wards) > 1:
+                _, dropped = self._wards.popitem(last=False)
+                self._nbytes -= dropped.nbytes
+            if len(self._conference_ward) > self.MAX_CONFERENCES:
+                self._conference_ward.clear()
+            for row in rows:
+                if row.conference_id is not None:
+                    self._conference_ward[row.conference_id] = ward_id
+        return entry
+
+
+_MEMORY_KEY = "dialogue.api.prepared_memory"
+
+
+def prepared_memory() -> PreparedMemory:
+    memory = current_app.extensions.get(_MEMORY_KEY)
+    if memory is None:
+        memory = current_app.extensions.setdefault(
+            _MEMORY_KEY, PreparedMemory(current_app.config["API_PREPARED_MEMORY_BYTES"])
+        )
+    return memory
 
 
 def wards_stamp() -> tuple:

@@ -178,8 +178,17 @@ def read_first(statement, params: dict):
     connection without a BEGIN (the statement is its own transaction). A request already in a transaction (a signed-in one has read its account)
     reads in the session.
     """
+    return _read(statement, params, lambda result: result.first())
+
+
+def read_all(statement, params: dict) -> list:
+    """Every row of one read, the way :func:`read_first` reads."""
+    return _read(statement, params, lambda result: result.all())
+
+
+def _read(statement, params: dict, rows):
     if db.session().in_transaction():
-        return db.session.execute(statement, params).first()
+        return rows(db.session.execute(statement, params))
     # Not through the session: a request served from memory then never opens it (nor closes
     # it), which on SQLite is most of what reading the stamp costs.
     engine = (
@@ -189,7 +198,7 @@ def read_first(statement, params: dict):
     )
     with engine.connect() as connection:
         connection.execution_options(**{SINGLE_READ: True})
-        return connection.execute(statement, params).first()
+        return rows(connection.execute(statement, params))
 
 
 def dispose_engines(app: Flask) -> None:
