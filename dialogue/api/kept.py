@@ -55,6 +55,37 @@ _BY_CONFERENCE = sa.text(
     _WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
 ).columns(**_COLUMNS)
 _BY_ID = sa.text(_WARD.format(match="w.id = :key")).columns(**_COLUMNS)
+# A ward this process holds nothing of yet: its stamp, every answer prepared for its version
+# and its conferences (whose ward is then known without asking), in one round trip.
+_WHOLE_WARD = """
+    WITH ward AS (
+        SELECT w.id, w.timezone, coalesce(v.version, 0) AS version
+        FROM wards w LEFT JOIN ward_versions v ON v.ward_id = w.id
+        WHERE w.is_active AND {match}
+    )
+    SELECT ward.id, ward.timezone, ward.version, a.address, a.day, a.etag, a.link, a.body,
+        NULL AS conference_id
+    FROM ward LEFT JOIN api_prepared_answers a
+        ON a.ward_id = ward.id AND a.version = ward.version
+    UNION ALL
+    SELECT ward.id, ward.timezone, ward.version, NULL, NULL, NULL, NULL, NULL, c.id
+    FROM ward JOIN conferences c ON c.ward_id = ward.id
+"""
+_WHOLE_COLUMNS = dict(
+    id=sa.Integer,
+    timezone=sa.String,
+    version=sa.BigInteger,
+    address=sa.String,
+    day=sa.Date,
+    etag=sa.String,
+    link=sa.String,
+    body=sa.LargeBinary,
+    conference_id=sa.Integer,
+)
+_WHOLE_BY_SLUG = sa.text(_WHOLE_WARD.format(match="w.slug = :key")).columns(**_WHOLE_COLUMNS)
+_WHOLE_BY_CONFERENCE = sa.text(
+    _WHOLE_WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
+).columns(**_WHOLE_COLUMNS)
 _WARDS = sa.text("SELECT count(*), max(updated_dt) FROM wards")
 # Every answer prepared for one version of a ward and, in the same round trip, the ward's
 # conferences (so that a conference asked for next names its ward without asking the database).
@@ -92,20 +123,25 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
     left for :func:`kept` in ``g``.
     """
     memory = prepared_memory()
-    known_ward = memory.ward_of_conference(conference_id) if slug is None else None
     if slug is not None:
-        statement, key, remembered_as = _BY_SLUG, slug, ("api.ward", slug)
-    elif known_ward is not None:
-        statement, key, remembered_as = _BY_ID, known_ward, ("api.ward.id", known_ward)
+        known = memory.ward_of_slug(slug)
+        single, whole, key, remembered_as = _BY_SLUG, _WHOLE_BY_SLUG, slug, ("api.ward", slug)
+    elif (known := memory.ward_of_conference(conference_id)) is not None:
+        single, whole, key, remembered_as = _BY_ID, None, known, ("api.ward.id", known)
     else:
-        statement, key, remembered_as = (
-            _BY_CONFERENCE,
-            conference_id,
-            ("api.conference", conference_id),
-        )
+        single, whole, key = _BY_CONFERENCE, _WHOLE_BY_CONFERENCE, conference_id
+        remembered_as = ("api.conference", conference_id)
 
     def read() -> tuple[int, str, int] | None:
-        row = read_first(statement, {"key": key, "address": request.url})
+        if whole is not None and (known is None or not memory.holds_ward(known)):
+            # Nothing of this ward here yet: all of it at once, for the addresses asked next.
+            rows = read_all(whole, {"key": key})
+            if not rows:
+                return None
+            ward = rows[0]
+            memory.store(ward.id, ward.version, rows, slug=slug)
+            return ward.id, ward.timezone, ward.version
+        row = read_first(single, {"key": key, "address": request.url})
         if row is None:
             return None
         g.api_prepared_read = True
@@ -113,8 +149,7 @@ def ward_stamp(*, slug: str | None = None, conference_id: int | None = None) -> 
         if row.body is not None and row.day == today:
             g.api_prepared = (request.url, row.etag, row.link, row.body)  # opened only if used
         if not memory.holds(row.id, row.version):
-            # A ward (or a version of it) this process has not read yet: all its prepared
-            # answers at once, for the addresses asked next.
+            # A new version of the ward: its prepared answers, all at once.
             memory.read_ward(row.id, row.version)
         return row.id, row.timezone, row.version
 
@@ -166,10 +201,17 @@ class PreparedMemory:
         self._wards: OrderedDict[int, _WardAnswers] = OrderedDict()
         self._nbytes = 0
         self._conference_ward: dict[int, int] = {}
+        self._slug_ward: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def ward_of_conference(self, conference_id: int | None) -> int | None:
         return self._conference_ward.get(conference_id)
+
+    def ward_of_slug(self, slug: str) -> int | None:
+        return self._slug_ward.get(slug)
+
+    def holds_ward(self, ward_id: int) -> bool:
+        return ward_id in self._wards
 
     def holds(self, ward_id: int, version: int) -> bool:
         entry = self._wards.get(ward_id)
@@ -191,7 +233,12 @@ class PreparedMemory:
 
     def read_ward(self, ward_id: int, version: int) -> _WardAnswers:
         """Read every answer prepared for this version of the ward, in one round trip."""
-        rows = read_all(_ALL_PREPARED, {"ward_id": ward_id, "version": version})
+        return self.store(
+            ward_id, version, read_all(_ALL_PREPARED, {"ward_id": ward_id, "version": version})
+        )
+
+    def store(self, ward_id: int, version: int, rows, *, slug: str | None = None) -> _WardAnswers:
+        """Keep what was read of a ward: its answers and its conferences' ids (``rows``)."""
         answers = {
             row.address: (row.day, row.etag, row.link, row.body)
             for row in rows
@@ -214,6 +261,10 @@ class PreparedMemory:
                 self._nbytes -= dropped.nbytes
             if len(self._conference_ward) > self.MAX_CONFERENCES:
                 self._conference_ward.clear()
+            if len(self._slug_ward) > self.MAX_CONFERENCES:
+                self._slug_ward.clear()
+            if slug is not None:
+                self._slug_ward[slug] = ward_id
             for row in rows:
                 if row.conference_id is not None:
                     self._conference_ward[row.conference_id] = ward_id
