@@ -217,6 +217,24 @@ def test_the_api_only_reads(client, demo):
         assert "GET" in response.headers["Allow"]
 
 
+def test_a_kept_answer_is_not_sent_again_to_a_client_that_has_it(client, demo):
+    url = f"{API}/wards/{demo.slug}/referrals"
+    first = client.get(url)
+    kept = client.get(url)  # from memory now, with the headers made with it
+    etag = first.headers["ETag"]
+    assert kept.headers["ETag"] == etag and kept.data == first.data
+    assert "Accept-Encoding" in kept.headers["Vary"] and "public" in kept.headers["Cache-Control"]
+    assert kept.headers["Access-Control-Allow-Origin"] == "*"
+    assert kept.content_type == "application/json"
+    for asked in (etag, f"W/{etag}", "*", f'"something-else", {etag}'):
+        again = client.get(url, headers={"If-None-Match": asked})
+        assert again.status_code == 304 and again.data == b"", asked
+        assert again.headers["ETag"] == etag and "Content-Type" not in again.headers
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    head = client.head(url)
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == etag
+
+
 def test_etags_cors_and_caching(client, demo):
     url = f"{API}/wards/{demo.slug}/conferences"
     response = client.get(url, headers={"Origin": "https://bao.example.vn"})

@@ -16,6 +16,7 @@ from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import quote_etag, remove_entity_headers
 
 PREFIX = "/api/"
 PROBLEM_TYPE = "application/problem+json"
@@ -154,10 +155,34 @@ def json_response(model: BaseModel, *, next_url: str | None = None) -> Response:
     return response
 
 
+def kept_headers(mimetype: str, etag: str, own: tuple[tuple[str, str], ...]) -> list:
+    """Every header of an answer kept to be sent again, made once: what :func:`conditional`
+    and the blueprint's CORS would add to it each time."""
+    return [
+        ("Content-Type", mimetype),
+        ("ETag", quote_etag(etag)),
+        ("Cache-Control", f"public, max-age={CACHE_SECONDS}"),
+        *CORS_HEADERS.items(),
+        ("Vary", "Accept-Encoding"),
+        *own,
+    ]
+
+
+def send_kept(body: bytes, etag: str, headers: list) -> Response:
+    """A kept answer with its ``headers`` (:func:`kept_headers`), or a 304 when the client has
+    it already (``If-None-Match``, compared weakly as the standard says)."""
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304, headers=headers)
+        remove_entity_headers(response.headers)
+        return response
+    return Response(body, headers=headers)
+
+
 def conditional(response: Response, *, etag: str | None = None) -> Response:
     """Add the ETag, the caching and CORS; answer 304 when the client has this answer already."""
     response.set_etag(etag or hashlib.sha256(response.get_data()).hexdigest()[:32])
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_SECONDS
     response.headers.update(CORS_HEADERS)
+    response.vary.add("Accept-Encoding")
     return response.make_conditional(request)

@@ -18,7 +18,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
+from functools import cached_property, wraps
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -302,6 +302,10 @@ class KeptAnswer:
     def nbytes(self) -> int:
         return len(self.body) + 200
 
+    @cached_property
+    def all_headers(self) -> list:
+        return http.kept_headers(self.mimetype, self.etag, self.headers)
+
     @classmethod
     def of(cls, response: Response) -> KeptAnswer:
         """A view's full answer, as it is kept and sent again."""
@@ -357,9 +361,7 @@ def kept(stamp_of):
                 found = KeptAnswer.of(response)
                 if stamp is not None:
                     page_cache().put(key, stamp, found)
-            answer = Response(found.body, mimetype=found.mimetype)
-            answer.headers.extend(found.headers)
-            return http.conditional(answer, etag=found.etag)
+            return http.send_kept(found.body, found.etag, found.all_headers)
 
         wrapped.fresh = view
         return wrapped
