@@ -7,14 +7,16 @@ every request a process's whole attention, so what a request costs shows as a ra
 runs wrk (32 connections, 2 threads, keep-alive) against each address in turn, for
 ``--seconds`` each, in ``--rounds`` rounds whose order rotates: the bare route
 (``/__bench/bare``), the bare route serving the page's own bytes (``/__bench/bytes/html``), the
-public minutes page, the published PDF and the ward's archive list. A rate is compared with the
-bare route's in the same round: the machine's speed drifts from minute to minute.
+public minutes page, the published PDF, the ward's archive list, one search asked again and again
+and searches nobody asked before (a wrk script draws two of 40 phrases for each request). A
+rate is compared with the bare route's in the same round: the machine's speed drifts from
+minute to minute.
 
     .venv/bin/python -m bench.public_reads [--rounds 3] [--seconds 5] [--database-url URL]
         [--worker-class sync|gthread|gevent] [--port 5160]
 
-Target: the minutes page, the PDF and the archive each at ≥ 50 % of the bare route's requests
-per second, on SQLite and on PostgreSQL. wrk must be installed (``apt-get install wrk``).
+Target: the minutes page, the PDF, the archive and the search each at ≥ 50 % of the bare
+route's requests per second, on SQLite and on PostgreSQL. wrk must be installed (``apt-get install wrk``).
 """
 
 from __future__ import annotations
@@ -34,8 +36,27 @@ from bench.minutes_serving import seed
 TURNS = 60
 TARGET_RATIO = 0.5
 CONNECTIONS = 32
-KINDS = ("bare", "bare html", "minutes page", "published pdf", "archive")
-COMPARED = ("minutes page", "published pdf", "archive", "bare html")
+KINDS = ("bare", "bare html", "minutes page", "published pdf", "archive", "search", "new searches")
+COMPARED = ("minutes page", "published pdf", "archive", "search", "new searches", "bare html")
+# What residents type, without their accents: the same search asked again and again (a hall
+# looking up one thing), and searches nobody asked before (pairs of these, 1,600 of them).
+SEARCH = "quyen su dung dat"
+PHRASES = (
+    "thu tuc", "ho so", "dang ky", "khai sinh", "ket hon", "giay chung nhan", "quyen su dung",
+    "dat", "tro cap", "nguoi cao tuoi", "doanh nghiep", "truc tuyen", "le phi", "mot cua",
+    "cong khai", "danh muc", "thoi han", "to dan pho", "nha van hoa", "ket qua", "cham",
+    "kiem tra", "huong dan", "giay to", "cong dich vu", "ho tro", "thoi gian", "rut ngan",
+    "cong dan", "gia dinh", "xac nhan", "che do", "di lai", "mot lan", "phi", "theo doi",
+    "giai quyet", "tra loi", "cu the", "ly do",
+)  # fmt: skip
+_NEW_SEARCHES = """
+local phrases = {%s}
+request = function()
+  local first = phrases[math.random(#phrases)]
+  local second = phrases[math.random(#phrases)]
+  return wrk.format("GET", "%s?q=" .. first .. "+" .. second)
+end
+"""
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -44,8 +65,11 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(port: int, path: str, seconds: float) -> dict:
-    """One wrk run against ``path``: requests per second, latency percentiles, errors."""
+def wrk(port: int, path: str, seconds: float, script: str | None = None) -> dict:
+    """One wrk run against ``path``: requests per second, latency percentiles, errors.
+
+    ``script``: a wrk Lua script (its ``request`` function makes each request's address).
+    """
     out = subprocess.run(
         [
             "wrk",
@@ -55,6 +79,7 @@ def wrk(port: int, path: str, seconds: float) -> dict:
             "--latency",
             "--timeout",
             "30s",
+            *(["--script", script] if script else []),
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
@@ -90,7 +115,20 @@ def run(args, database_url: str, folder: Path) -> dict:
         "minutes page": paths["page"],
         "published pdf": paths["pdf"],
         "archive": paths["archive"],
+        "search": paths["archive"].replace("/bien-ban/", "/tim-kiem")
+        + "?q="
+        + "+".join(SEARCH.split()),
+        "new searches": paths["archive"].replace("/bien-ban/", "/tim-kiem"),
     }
+    script = folder / "new-searches.lua"
+    script.write_text(
+        _NEW_SEARCHES
+        % (
+            ", ".join(f'"{phrase.replace(" ", "+")}"' for phrase in PHRASES),
+            addresses["new searches"],
+        )
+    )
+    scripts = {"new searches": str(script)}
     rounds: list[dict[str, dict]] = []
     with gunicorn(env, workers=2, threads=1, worker_class=args.worker_class, port=args.port) as (
         port,
@@ -99,11 +137,14 @@ def run(args, database_url: str, folder: Path) -> dict:
         # Warm: every process has read, rendered and kept each page (the first rendering in a
         # fresh worker takes seconds on this machine: templates, fonts, translations).
         for _ in range(2):
-            for path in addresses.values():
-                wrk(port, path, 2)
+            for kind, path in addresses.items():
+                if kind not in scripts:
+                    wrk(port, path, 2)
         for number in range(args.rounds):
             order = KINDS[number % len(KINDS) :] + KINDS[: number % len(KINDS)]
-            measured = {kind: wrk(port, addresses[kind], args.seconds) for kind in order}
+            measured = {
+                kind: wrk(port, addresses[kind], args.seconds, scripts.get(kind)) for kind in order
+            }
             for kind in COMPARED:
                 measured[kind]["ratio"] = round(measured[kind]["rps"] / measured["bare"]["rps"], 3)
             rounds.append(measured)
