@@ -41,20 +41,20 @@ _WARD = """
         AND a.version = coalesce(v.version, 0)
     WHERE w.is_active AND {match}
 """
-_COLUMNS = dict(
-    id=sa.Integer,
-    timezone=sa.String,
-    version=sa.BigInteger,
-    day=sa.Date,
-    etag=sa.String,
-    link=sa.String,
-    body=sa.LargeBinary,
-)
-_BY_SLUG = sa.text(_WARD.format(match="w.slug = :key")).columns(**_COLUMNS)
-_BY_CONFERENCE = sa.text(
-    _WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
-).columns(**_COLUMNS)
-_BY_ID = sa.text(_WARD.format(match="w.id = :key")).columns(**_COLUMNS)
+_STAMP_COLUMNS = dict(id=sa.Integer, timezone=sa.String, version=sa.BigInteger)
+_ANSWER_COLUMNS = dict(day=sa.Date, etag=sa.String, link=sa.String, body=sa.LargeBinary)
+_BY_SLUG_MATCH = "w.slug = :key"
+_BY_CONFERENCE_MATCH = "w.id = (SELECT ward_id FROM conferences WHERE id = :key)"
+
+
+def _statement(template: str, match: str, **columns) -> sa.TextClause:
+    return sa.text(template.format(match=match)).columns(**columns)
+
+
+_COLUMNS = {**_STAMP_COLUMNS, **_ANSWER_COLUMNS}
+_BY_SLUG = _statement(_WARD, _BY_SLUG_MATCH, **_COLUMNS)
+_BY_CONFERENCE = _statement(_WARD, _BY_CONFERENCE_MATCH, **_COLUMNS)
+_BY_ID = _statement(_WARD, "w.id = :key", **_COLUMNS)
 # A ward this process holds nothing of yet: its stamp, every answer prepared for its version
 # and its conferences (whose ward is then known without asking), in one round trip.
 _WHOLE_WARD = """
@@ -71,21 +71,11 @@ _WHOLE_WARD = """
     SELECT ward.id, ward.timezone, ward.version, NULL, NULL, NULL, NULL, NULL, c.id
     FROM ward JOIN conferences c ON c.ward_id = ward.id
 """
-_WHOLE_COLUMNS = dict(
-    id=sa.Integer,
-    timezone=sa.String,
-    version=sa.BigInteger,
-    address=sa.String,
-    day=sa.Date,
-    etag=sa.String,
-    link=sa.String,
-    body=sa.LargeBinary,
-    conference_id=sa.Integer,
+_ROWS_OF_A_WARD = dict(address=sa.String, **_ANSWER_COLUMNS, conference_id=sa.Integer)
+_WHOLE_BY_SLUG = _statement(_WHOLE_WARD, _BY_SLUG_MATCH, **_STAMP_COLUMNS, **_ROWS_OF_A_WARD)
+_WHOLE_BY_CONFERENCE = _statement(
+    _WHOLE_WARD, _BY_CONFERENCE_MATCH, **_STAMP_COLUMNS, **_ROWS_OF_A_WARD
 )
-_WHOLE_BY_SLUG = sa.text(_WHOLE_WARD.format(match="w.slug = :key")).columns(**_WHOLE_COLUMNS)
-_WHOLE_BY_CONFERENCE = sa.text(
-    _WHOLE_WARD.format(match="w.id = (SELECT ward_id FROM conferences WHERE id = :key)")
-).columns(**_WHOLE_COLUMNS)
 _WARDS = sa.text("SELECT count(*), max(updated_dt) FROM wards")
 # Every answer prepared for one version of a ward and, in the same round trip, the ward's
 # conferences (so that a conference asked for next names its ward without asking the database).
@@ -96,14 +86,7 @@ _ALL_PREPARED = sa.text(
     UNION ALL
     SELECT NULL, NULL, NULL, NULL, NULL, c.id FROM conferences c WHERE c.ward_id = :ward_id
     """
-).columns(
-    address=sa.String,
-    day=sa.Date,
-    etag=sa.String,
-    link=sa.String,
-    body=sa.LargeBinary,
-    conference_id=sa.Integer,
-)
+).columns(**_ROWS_OF_A_WARD)
 
 
 class WardStamp(NamedTuple):
