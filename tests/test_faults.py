@@ -57,6 +57,7 @@ RETRY_LONGEST = 10.0
 LOSE_ANSWER_EVERY = 10
 # A screen drops its connection on its own this often (staggered), to resume by Last-Event-ID.
 DROP_EVERY = (2.5, 3.5)
+RETRY_AT_MOST = 1.0
 # Like livefeed.js's watchdog: a stream silent this long is taken for dead (heartbeat: 15 s).
 SILENCE_LIMIT = 20.0
 # How long to look for the moment a worker holds a stream and takes a save, to kill it then.
@@ -266,7 +267,10 @@ class Screen:
             while not self.stopping.is_set():
                 self._follow_once()
                 if not self.stopping.is_set():
-                    self.stopping.wait(self.retry)
+                    # The server draws a retry of 3–15 s to spread a hall's phones over time;
+                    # a screen here comes back within a second, so that the screens are
+                    # connected when each fault comes (a fault nobody watched tests nothing).
+                    self.stopping.wait(min(self.retry, RETRY_AT_MOST))
         except BaseException as error:  # noqa: BLE001 — handed to the test's thread
             self.failure = error
 
