@@ -72,7 +72,7 @@ def _answers(model) -> Answers:
 @bp.after_request
 def _cors(response: Response) -> Response:
     if "Access-Control-Allow-Origin" in response.headers:
-        return response  # a kept answer: its headers were made with it
+        return response  # set already, with Vary (http.kept_headers, http.conditional)
     response.headers.update(http.CORS_HEADERS)
     response.vary.add("Accept-Encoding")
     return response

@@ -36,29 +36,27 @@ def next_sequence(conference: Conference, *, only_in_progress: bool = False) -> 
     ``only_in_progress``: none is taken (None) unless the conference is in progress, as seen
     under the lock.
     """
-    statement = sa.update(Conference).where(Conference.id == conference.id)
-    if only_in_progress:
-        statement = statement.where(Conference.status == ConferenceStatus.IN_PROGRESS)
+    conditions = [Conference.status == ConferenceStatus.IN_PROGRESS] if only_in_progress else []
+    return _move_sequence(conference, 1, *conditions)
+
+
+def give_back_sequence(conference: Conference) -> None:
+    """Return the number just taken, unused, while its lock is still held."""
+    _move_sequence(conference, -1)
+
+
+def _move_sequence(conference: Conference, step: int, *conditions) -> int | None:
+    """Move the conference's event number by ``step`` under its row lock; the new number."""
     sequence = db.session.execute(
-        statement.values(live_sequence=Conference.live_sequence + 1)
+        sa.update(Conference)
+        .where(Conference.id == conference.id, *conditions)
+        .values(live_sequence=Conference.live_sequence + step)
         .returning(Conference.live_sequence)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if sequence is not None:
         sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
     return sequence
-
-
-def give_back_sequence(conference: Conference) -> None:
-    """Return the number just taken, unused, while its lock is still held."""
-    sequence = db.session.execute(
-        sa.update(Conference)
-        .where(Conference.id == conference.id)
-        .values(live_sequence=Conference.live_sequence - 1)
-        .returning(Conference.live_sequence)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
 
 
 def emit(
