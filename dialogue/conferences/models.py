@@ -261,13 +261,19 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
             )
         )
 
-    def can_log_questions(self, user: User) -> bool:
-        if self.status is not ConferenceStatus.IN_PROGRESS:
-            return False
-        return user.is_admin or (
-            user.ward_id == self.ward_id
-            and (user.role is Role.ORGANISER or self.has_secretary(user))
+    def is_recorded_by(self, user: User) -> bool:
+        """Whether ``user`` records it (its turns, its documents), whatever its stage.
+
+        Its own secretaries and the ward's organisers; administrators everywhere.
+        """
+        if user.is_admin:
+            return True
+        return user.ward_id == self.ward_id and (
+            user.role is Role.ORGANISER or self.has_secretary(user)
         )
+
+    def can_log_questions(self, user: User) -> bool:
+        return self.status is ConferenceStatus.IN_PROGRESS and self.is_recorded_by(user)
 
     def __repr__(self) -> str:
         return f"<Conference {self.id} {self.status.value} {self.title!r}>"

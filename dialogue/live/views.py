@@ -70,11 +70,7 @@ def records_turns(conference: Conference, user: User) -> bool:
     The same people as :meth:`Conference.can_log_questions`, whatever the conference's stage:
     outside the session they are told why nothing can be saved, not that they may not.
     """
-    if user.is_admin:
-        return True
-    return user.ward_id == conference.ward_id and (
-        user.role is Role.ORGANISER or conference.has_secretary(user)
-    )
+    return conference.is_recorded_by(user)
 
 
 def _wants_json() -> bool:

@@ -116,11 +116,7 @@ def may_write(conference: Conference, user: User) -> bool:
 
     The conference's own secretaries and the ward's organisers; administrators everywhere.
     """
-    if user.is_admin:
-        return True
-    if user.ward_id != conference.ward_id:
-        return False
-    return user.role is Role.ORGANISER or conference.has_secretary(user)
+    return conference.is_recorded_by(user)
 
 
 def may_approve(conference: Conference, user: User) -> bool:
