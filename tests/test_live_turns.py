@@ -109,6 +109,103 @@ def test_a_repeated_client_key_returns_the_same_turn(conference, secretary):
     assert conference.live_sequence == 1
 
 
+def _statements_from_the_lock(action) -> list[str]:
+    """What ``action`` sends the database from the conference's row lock on, first words each."""
+    sent = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        words = " ".join(statement.split()[:3])
+        if sent or words.startswith("UPDATE conferences"):
+            sent.append(words)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return result, sent
+
+
+def test_under_the_lock_a_save_sends_its_rows_and_nothing_else(
+    conference, secretary, groups, ward
+):
+    # The other secretaries' saves wait for this part: the number, the order's last turn (and
+    # a twin's) in one read, then the turn, its audit row and its event, one INSERT each.
+    _log(conference, secretary)
+    area = _area(ward, "DD")
+    # As in a request: the signed-in user was read when it began.
+    db.session.refresh(secretary)
+    data = TurnData(
+        question="Thủ tục đăng ký kết hôn?",
+        speaker_name="Trần Thị C",
+        speaker_group_id=groups[0].id,
+        procedure_area_id=area.id,
+        outcome=TurnOutcome.ANSWERED,
+        answerer_name="Ông Nguyễn Văn B - Phó Chủ tịch UBND phường",
+        answer="Trong ngày.",
+    )
+    logged, sent = _statements_from_the_lock(
+        lambda: operations.log_turn(conference, data, by=secretary, client_key="k-lean-0001")
+    )
+    assert sent == [
+        "UPDATE conferences SET",
+        "SELECT (SELECT turns.id",
+        "INSERT INTO turns",
+        "INSERT INTO audit_events",
+        "INSERT INTO live_events",
+    ]
+    turn = logged.turn
+    # The turn is as if it had been read: its columns and the rows it names need no query,
+    # and nothing about it is left for a flush.
+    _, read = _statements_from_the_lock(
+        lambda: (
+            operations.turn_payload(turn),
+            operations.turn_payload(turn, public=True),
+            turn.created_dt,
+            turn.referral,
+        )
+    )
+    assert read == []
+    assert turn not in db.session.dirty and turn not in db.session.new
+    assert logged.payload == operations.turn_payload(turn)
+    db.session.commit()
+    # What was stored is what the object said, and the audit row is the one a flush records.
+    db.session.expire_all()
+    stored = db.session.get(Turn, turn.id)
+    assert (stored.position, stored.version, stored.client_key) == (2, 1, "k-lean-0001")
+    assert (stored.speaker_group, stored.procedure_area) == (groups[0], area)
+    assert stored.created_by == secretary and stored.updated_by == secretary
+    assert stored.answer == "Trong ngày." and stored.outcome is TurnOutcome.ANSWERED
+    rows = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == "turns", AuditEvent.action == "create")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert len(rows) == 2
+    flushed, inserted = rows
+    assert flushed.entity_id != inserted.entity_id == turn.id
+    assert set(inserted.changes) == set(flushed.changes)
+    assert inserted.changes["position"] == [None, 2]
+    assert inserted.changes["speaker_group_id"] == [None, groups[0].id]
+    assert inserted.changes["outcome"] == [None, "answered"]
+    assert (inserted.ward_id, inserted.actor) == (flushed.ward_id, flushed.actor)
+
+
+def test_a_referred_turn_gets_its_referral_with_it(conference, secretary, unit):
+    from dialogue.followup.models import Referral
+
+    turn = _log(
+        conference,
+        secretary,
+        outcome=TurnOutcome.REFERRED,
+        referral_unit_id=unit.id,
+        referral_note="Trả lời bằng văn bản",
+    )
+    referral = db.session.scalar(sa.select(Referral).where(Referral.turn_id == turn.id))
+    assert referral is not None and referral.unit == unit
+    assert referral.due_date == turn.referral_due_date
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_an_empty_question_is_refused(conference, secretary, question):
     with pytest.raises(ValidationFailed) as refused:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import enum
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -133,28 +134,43 @@ def _record_changes(session: Session, flush_context) -> None:
             else:
                 changes = {key: [value, None] for key, value in _snapshot(obj).items()}
             rows.append((obj, action, changes))
-    if not rows:
-        return
+    if rows:
+        _insert_rows(session, rows)
+
+
+def record_created(session: Session, obj) -> None:
+    """Record the creation of ``obj``, inserted without a flush (``core.database.insert_loaded``):
+    the row the flush would have recorded."""
+    changes = {key: [None, value] for key, value in _snapshot(obj).items()}
+    _insert_rows(session, [(obj, AuditAction.CREATE, changes)])
+
+
+@functools.cache
+def _recording() -> sa.Insert:
+    # Built once: every save records a row, and building the statement cost more than it.
+    return sa.insert(AuditEvent)
+
+
+def _insert_rows(session: Session, rows: list[tuple]) -> None:
     user_id, actor, remote = _actor()
     now = utcnow()
-    session.connection().execute(
-        sa.insert(AuditEvent),
-        [
-            {
-                "created_dt": now,
-                "ward_id": _ward_id(obj),
-                "user_id": user_id,
-                "actor": actor[:120],
-                "action": action,
-                "entity_type": obj.__tablename__,
-                "entity_id": getattr(obj, "id", None),
-                "summary": _summary(obj),
-                "changes": changes,
-                "remote_addr": remote[:64],
-            }
-            for obj, action, changes in rows
-        ],
-    )
+    values = [
+        {
+            "created_dt": now,
+            "ward_id": _ward_id(obj),
+            "user_id": user_id,
+            "actor": actor[:120],
+            "action": action,
+            "entity_type": obj.__tablename__,
+            "entity_id": getattr(obj, "id", None),
+            "summary": _summary(obj),
+            "changes": changes,
+            "remote_addr": remote[:64],
+        }
+        for obj, action, changes in rows
+    ]
+    # One row is one plain INSERT; several, one statement for them all.
+    session.connection().execute(_recording(), values[0] if len(values) == 1 else values)
 
 
 def record_event(

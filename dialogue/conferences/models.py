@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -74,6 +75,17 @@ conference_secretaries = sa.Table(
     ),
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+@functools.cache
+def _secretary_of() -> sa.Select:
+    # Built once: every save asks it, and building it cost more than running it.
+    return sa.select(
+        sa.exists().where(
+            conference_secretaries.c.conference_id == sa.bindparam("conference"),
+            conference_secretaries.c.user_id == sa.bindparam("user"),
+        )
+    )
 
 
 class Conference(WardScopedMixin, TimestampMixin, db.Model):
@@ -250,16 +262,7 @@ class Conference(WardScopedMixin, TimestampMixin, db.Model):
         """
         if "secretaries" not in sa.inspect(self).unloaded or self.id is None:
             return user in self.secretaries
-        return bool(
-            db.session.scalar(
-                sa.select(
-                    sa.exists().where(
-                        conference_secretaries.c.conference_id == self.id,
-                        conference_secretaries.c.user_id == user.id,
-                    )
-                )
-            )
-        )
+        return bool(db.session.scalar(_secretary_of(), {"conference": self.id, "user": user.id}))
 
     def is_recorded_by(self, user: User) -> bool:
         """Whether ``user`` records it (its turns, its documents), whatever its stage.

@@ -8,6 +8,7 @@ publication is lost, the screen notices the gap in the numbers and takes a snaps
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -36,8 +37,7 @@ def next_sequence(conference: Conference, *, only_in_progress: bool = False) -> 
     ``only_in_progress``: none is taken (None) unless the conference is in progress, as seen
     under the lock.
     """
-    conditions = [Conference.status == ConferenceStatus.IN_PROGRESS] if only_in_progress else []
-    return _move_sequence(conference, 1, *conditions)
+    return _move_sequence(conference, 1, only_in_progress=only_in_progress)
 
 
 def give_back_sequence(conference: Conference) -> None:
@@ -45,18 +45,34 @@ def give_back_sequence(conference: Conference) -> None:
     _move_sequence(conference, -1)
 
 
-def _move_sequence(conference: Conference, step: int, *conditions) -> int | None:
-    """Move the conference's event number by ``step`` under its row lock; the new number."""
-    sequence = db.session.execute(
+@functools.cache
+def _moving(only_in_progress: bool) -> sa.Update:
+    # Built once: every save runs it, and building it cost more than running it.
+    in_progress = [Conference.status == ConferenceStatus.IN_PROGRESS] if only_in_progress else []
+    return (
         sa.update(Conference)
-        .where(Conference.id == conference.id, *conditions)
-        .values(live_sequence=Conference.live_sequence + step)
+        .where(Conference.id == sa.bindparam("ident"), *in_progress)
+        .values(live_sequence=Conference.live_sequence + sa.bindparam("step"))
         .returning(Conference.live_sequence)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _move_sequence(
+    conference: Conference, step: int, *, only_in_progress: bool = False
+) -> int | None:
+    """Move the conference's event number by ``step`` under its row lock; the new number."""
+    sequence = db.session.execute(
+        _moving(only_in_progress), {"ident": conference.id, "step": step}
     ).scalar_one_or_none()
     if sequence is not None:
         sa.orm.attributes.set_committed_value(conference, "live_sequence", sequence)
     return sequence
+
+
+@functools.cache
+def _recording() -> sa.Insert:
+    return sa.insert(LiveEvent)
 
 
 def emit(
@@ -66,35 +82,35 @@ def emit(
     public: dict | None = None,
     *,
     sequence: int | None = None,
-) -> LiveEvent:
+) -> None:
     """Record one live change; it is published on the bus when the transaction commits.
 
     ``staff`` is what secretaries' screens receive; ``public`` what the projector and
     residents' phones receive (None: residents are not told of this change). ``sequence``
     is a number the caller already took with :func:`next_sequence`.
     """
-    live_event = LiveEvent(
-        conference_id=conference.id,
-        sequence=sequence if sequence is not None else next_sequence(conference),
-        kind=kind,
-        staff_payload=staff,
-        public_payload=public,
+    if sequence is None:
+        sequence = next_sequence(conference)
+    # One INSERT, no object for the session to track: nothing reads the row back here, and a
+    # save holds the conference's lock while it runs.
+    db.session.execute(
+        _recording(),
+        {
+            "conference_id": conference.id,
+            "sequence": sequence,
+            "kind": kind,
+            "staff_payload": staff,
+            "public_payload": public,
+        },
     )
-    db.session.add(live_event)
-    db.session.flush()
-    db.session.info.setdefault(PENDING_KEY, []).append(message_for(live_event))
-    return live_event
-
-
-def message_for(live_event: LiveEvent) -> dict:
-    """The bus message of ``live_event``, as screens receive it."""
-    return {
-        "conference": live_event.conference_id,
-        "seq": live_event.sequence,
-        "kind": live_event.kind,
-        "staff": live_event.staff_payload,
-        "public": live_event.public_payload,
+    message = {
+        "conference": conference.id,
+        "seq": sequence,
+        "kind": kind,
+        "staff": staff,
+        "public": public,
     }
+    db.session.info.setdefault(PENDING_KEY, []).append(message)
 
 
 @event.listens_for(Session, "after_commit")

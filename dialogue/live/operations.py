@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,8 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
+from dialogue.audit.recording import record_created
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference, ConferenceStatus
+from dialogue.core.database import insert_loaded
 from dialogue.core.db import utcnow
 from dialogue.core.search import search_condition
 from dialogue.core.text import fold, normalize_text
@@ -243,12 +246,20 @@ def checked_turn_data(conference: Conference, data: TurnData) -> dict:
     return values
 
 
+@functools.cache
+def _by_client_key() -> sa.Select:
+    # The statements a save runs are built once (on first use, when every model is mapped):
+    # building one and its cache key cost more than running it.
+    return sa.select(Turn).where(
+        Turn.conference_id == sa.bindparam("conference"),
+        Turn.client_key == sa.bindparam("key"),
+    )
+
+
 def find_by_client_key(conference: Conference, client_key: str | None) -> Turn | None:
     if not client_key:
         return None
-    return db.session.scalar(
-        sa.select(Turn).where(Turn.conference_id == conference.id, Turn.client_key == client_key)
-    )
+    return db.session.scalar(_by_client_key(), {"conference": conference.id, "key": client_key})
 
 
 @dataclass(frozen=True)
@@ -262,6 +273,8 @@ class Logged:
     turn: Turn
     created: bool
     order: list[int] | None = None
+    # The turn as staff screens show it, made for its event: the answer to the save reuses it.
+    payload: dict | None = None
 
 
 def spoken_time(conference: Conference, claimed: datetime | None) -> datetime:
@@ -277,23 +290,50 @@ def spoken_time(conference: Conference, claimed: datetime | None) -> datetime:
     return max(earliest, min(claimed, now))
 
 
-def _place_in_order(conference: Conference, spoken: datetime) -> tuple[int, list[Turn]]:
+@functools.cache
+def _newest_statement() -> sa.Select:
+    of_conference = Turn.conference_id == sa.bindparam("conference")
+    last = (
+        sa.select(Turn.position)
+        .where(of_conference)
+        .order_by(Turn.position.desc(), Turn.id.desc())
+        .limit(1)
+    )
+    # No key: "= NULL" finds no twin.
+    twin = sa.select(Turn.id).where(of_conference, Turn.client_key == sa.bindparam("key"))
+    return sa.select(
+        twin.scalar_subquery().label("twin"),
+        last.scalar_subquery().label("position"),
+        last.with_only_columns(Turn.spoken_dt).scalar_subquery().label("spoken_dt"),
+    )
+
+
+def _newest(conference: Conference, client_key: str | None) -> sa.Row:
+    """In one statement, once the lock is held: a twin's turn and the order's last turn.
+
+    ``twin`` is the id of the turn saved with ``client_key`` by a twin of this save that
+    committed while this one waited for the lock (None: there was none); ``position`` and
+    ``spoken_dt`` are those of the last turn in the present order (None: no turn yet).
+    """
+    return db.session.execute(
+        _newest_statement(), {"conference": conference.id, "key": client_key or None}
+    ).one()
+
+
+def _place_in_order(
+    conference: Conference, spoken: datetime, newest: sa.Row
+) -> tuple[int, list[Turn]]:
     """The position of a turn spoken at ``spoken``, and the turns it goes before.
 
     It goes after the last turn, in the present order, that was spoken no later than it, so
     that a turn saved offline takes its place by when it was spoken, and the order the
-    secretaries set by hand among the others is kept.
+    secretaries set by hand among the others is kept. ``newest`` is what :func:`_newest`
+    read of the last turn: most turns arrive in the order they were spoken, and need no more.
     """
-    last = db.session.scalar(
-        sa.select(Turn)
-        .where(Turn.conference_id == conference.id)
-        .order_by(Turn.position.desc(), Turn.id.desc())
-        .limit(1)
-    )
-    if last is None:
+    if newest.position is None:
         return 1, []
-    if last.spoken_dt <= spoken:
-        return last.position + 1, []
+    if newest.spoken_dt <= spoken:
+        return newest.position + 1, []
     turns = db.session.scalars(
         sa.select(Turn).where(Turn.conference_id == conference.id).order_by(Turn.position, Turn.id)
     ).all()
@@ -318,34 +358,41 @@ def log_turn(
     _ = conference.ward
     # The event number's row lock orders concurrent saves: their positions, their numbers.
     sequence = _lock_and_number(conference)
-    # A twin of this save (the same turn sent twice at once) may have committed while this
-    # one waited for the lock; on PostgreSQL the lock ends that wait with a fresh view.
-    existing = find_by_client_key(conference, client_key)
-    if existing is not None:
-        # The number goes back (still under the lock): screens wait for every number.
+    newest = _newest(conference, client_key)
+    if newest.twin is not None:
+        # A twin of this save (the same turn sent twice at once) committed while this one
+        # waited for the lock; on PostgreSQL the lock ends that wait with a fresh view. The
+        # number goes back (still under the lock): screens wait for every number.
         events.give_back_sequence(conference)
-        return Logged(existing, created=False)
+        return Logged(db.session.get(Turn, newest.twin), created=False)
     spoken = spoken_time(conference, data.spoken_dt)
-    position, later = _place_in_order(conference, spoken)
+    position, later = _place_in_order(conference, spoken, newest)
     for each in later:
         # Moved by what was said before them, not edited: their version stays.
         each.position += 1
-    turn = Turn(
-        conference=conference,
-        position=position,
-        spoken_dt=spoken,
-        client_key=client_key or None,
-        created_by=by,
-        updated_by=by,
+    columns = {
+        "conference": conference,
+        "position": position,
+        "spoken_dt": spoken,
+        "client_key": client_key or None,
+        "created_by": by,
+        "updated_by": by,
         **values,
-    )
-    db.session.add(turn)
-    db.session.flush()
+    }
+    if values["outcome"] is TurnOutcome.REFERRED:
+        # Its referral is made by the flush (``followup.models``), in the same transaction.
+        turn = Turn(**columns)
+        db.session.add(turn)
+        db.session.flush()
+    else:
+        # The others waiting for the lock wait for this: one INSERT, no unit of work.
+        turn = insert_loaded(Turn, {**columns, "referral": None})
+        record_created(db.session, turn)
     order = None
     if later:
         order = [each.id for each in list_turns(conference)]
-    announce_turn(turn, "turn.created", sequence=sequence, order=order)
-    return Logged(turn, created=True, order=order)
+    payload = announce_turn(turn, "turn.created", sequence=sequence, order=order)
+    return Logged(turn, created=True, order=order, payload=payload)
 
 
 # -- names typed offline ------------------------------------------------------------------------
@@ -506,11 +553,12 @@ def turn_payload(turn: Turn, *, public: bool = False) -> dict:
 
 def announce_turn(
     turn: Turn, kind: str, *, sequence: int | None = None, order: list[int] | None = None
-) -> None:
+) -> dict:
     """Tell every screen about ``turn`` as it now is; residents never see a withdrawn one.
 
     ``order``, every turn's id in the new speaking order, goes with it when the turn moved
     others (one spoken earlier that arrived late): each screen renumbers in the same step.
+    Returns the turn as staff screens were told it.
     """
     public = None if turn.is_withdrawn else turn_payload(turn, public=True)
     if public is None and kind != "turn.created":
@@ -530,6 +578,7 @@ def announce_turn(
         )
         public_body["order"] = [ident for ident in order if ident not in withdrawn]
     events.emit(turn.conference, kind, staff_body, public_body, sequence=sequence)
+    return staff_body["turn"]
 
 
 # -- changing a turn ----------------------------------------------------------------------------

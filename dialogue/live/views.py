@@ -8,8 +8,10 @@ or 409 for a stale edit (both versions) and for a conference that is not in prog
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -26,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
@@ -34,7 +37,7 @@ from dialogue.auth.models import Role, User
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.locale import current_locale
 from dialogue.core.responses import wants_json
-from dialogue.core.scoping import get_scoped_or_404
+from dialogue.core.scoping import visible_to_user
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
 from dialogue.live import operations
@@ -53,8 +56,22 @@ SERVICE_WORKER = "js/console/service-worker.js"
 # -- loading and authorising --------------------------------------------------------------------
 
 
+@functools.cache
+def _conference_with_ward() -> sa.Select:
+    # Built once: every save runs it (and building it cost more than running it).
+    return (
+        sa.select(Conference)
+        .options(joinedload(Conference.ward))
+        .where(Conference.id == sa.bindparam("ident"))
+    )
+
+
 def _conference(conference_id: int) -> Conference:
-    return get_scoped_or_404(Conference, conference_id)
+    # Its ward in the same statement: every save reads it (whether speakers are named).
+    conference = db.session.scalars(_conference_with_ward(), {"ident": conference_id}).first()
+    if not visible_to_user(conference):
+        abort(404)
+    return conference
 
 
 def _turn(conference: Conference, turn_id: int) -> Turn:
@@ -180,15 +197,17 @@ def _saved(
     *,
     created: bool | None = None,
     order: list[int] | None = None,
+    shown: dict | None = None,
 ):
     """Answer a save: the turn as screens show it, or a flashed message and the console.
 
-    ``order`` is the new speaking order when the save moved other turns.
+    ``order`` is the new speaking order when the save moved other turns; ``shown``, the turn
+    as screens were just told it, when the operation made that already.
     """
     if _wants_json():
         payload = {
             "ok": True,
-            "turn": operations.turn_payload(turn),
+            "turn": shown if shown is not None else operations.turn_payload(turn),
             "seq": conference.live_sequence,
             "message": message,
         }
@@ -465,7 +484,14 @@ def create_turn(conference_id: int):
         if logged.created
         else _("This turn had already been saved; it was not added twice.")
     )
-    return _saved(conference, logged.turn, message, created=logged.created, order=logged.order)
+    return _saved(
+        conference,
+        logged.turn,
+        message,
+        created=logged.created,
+        order=logged.order,
+        shown=logged.payload,
+    )
 
 
 @bp.route("/turns/<int:turn_id>", methods=["POST"])
