@@ -126,9 +126,7 @@ def _statements_from_the_lock(action) -> list[str]:
     return result, sent
 
 
-def test_under_the_lock_a_save_sends_its_rows_and_nothing_else(
-    conference, secretary, groups, ward
-):
+def test_under_the_lock_a_save_sends_its_rows_and_nothing_else(conference, secretary, groups, ward):
     # The other secretaries' saves wait for this part: the number, the order's last turn (and
     # a twin's) in one read, then the turn, its audit row and its event, one INSERT each.
     _log(conference, secretary)
