@@ -189,6 +189,22 @@ def test_under_the_lock_a_save_sends_its_rows_and_nothing_else(conference, secre
     assert (inserted.ward_id, inserted.actor) == (flushed.ward_id, flushed.actor)
 
 
+def test_a_save_rolled_back_leaves_nothing_behind_in_the_session(conference, secretary):
+    # The turn inserted without a flush leaves the session with its row, as a flushed one
+    # does: read again it is not there, and the next save (which may reuse its id) is fine.
+    first = _log(conference, secretary).id
+    nested = db.session.begin_nested()
+    inner = operations.log_turn(conference, TurnData(question="Trong điểm lưu"), by=secretary)
+    nested.rollback()
+    assert sa.inspect(inner.turn).transient
+    rolled = operations.log_turn(conference, TurnData(question="Sẽ bị huỷ"), by=secretary)
+    db.session.rollback()
+    assert sa.inspect(rolled.turn).transient
+    kept = _log(conference, secretary, question="Câu hỏi giữ lại")
+    assert db.session.scalars(sa.select(Turn.id).order_by(Turn.id)).all() == [first, kept.id]
+    assert kept.question == "Câu hỏi giữ lại" and kept.position == 2
+
+
 def test_a_referred_turn_gets_its_referral_with_it(conference, secretary, unit):
     from dialogue.followup.models import Referral
 

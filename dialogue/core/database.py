@@ -225,7 +225,8 @@ def insert_loaded(model, values: dict):
     columns and many-to-one relationships by their attributes; every other column takes its
     default as the flush would give it; a relationship from other rows to this one may be given
     as empty. The object is in the session, persistent, with nothing pending: reading any of
-    its columns, or the relationships given, needs no query.
+    its columns, or the relationships given, needs no query. A rollback removes it from the
+    session, as it would a flushed one.
     """
     mapper = sa.inspect(model)
     table = mapper.local_table
@@ -263,7 +264,12 @@ def insert_loaded(model, values: dict):
         setattr(obj, mapper.get_property_by_column(column).key, value)
     setattr(obj, mapper.get_property_by_column(key_column).key, ident)
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session = db.session()
+    session.add(obj)
+    # Registered as the flush registers what it inserts (SQLAlchemy has no public call for
+    # it): a rollback, a savepoint's too, takes the object out of the session again as it
+    # takes the row out of the database, and a key used again later is no clash.
+    session._transaction._new[sa.inspect(obj)] = True
     return obj
 
 
