@@ -247,6 +247,9 @@ def insert_loaded(model, values: dict):
         if column in columns or column.primary_key:
             continue
         default = column.default
+        if default is None and column.server_default is not None:
+            # Its value would be known only by reading the row back.
+            raise TypeError(f"{table.name}.{column.name}: give it (the database has a default)")
         if default is None:
             columns[column] = None
         elif default.is_scalar:
