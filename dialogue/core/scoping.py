@@ -57,7 +57,12 @@ def visible_to_user(obj) -> bool:
 
 def get_scoped_or_404(model, ident):
     """Load one ward record; another ward's record answers 404, as if it did not exist."""
-    obj = db.session.get(model, ident) if ident is not None else None
+    return scoped_or_404(db.session.get(model, ident) if ident is not None else None)
+
+
+def scoped_or_404(obj):
+    """``obj``, a ward record loaded by the caller (None: not found); 404 unless the signed-in
+    user may see it."""
     if not visible_to_user(obj):
         abort(404)
     return obj

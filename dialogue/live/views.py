@@ -37,7 +37,7 @@ from dialogue.auth.models import Role, User
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.locale import current_locale
 from dialogue.core.responses import wants_json
-from dialogue.core.scoping import visible_to_user
+from dialogue.core.scoping import scoped_or_404
 from dialogue.errors import DialogueError
 from dialogue.extensions import db
 from dialogue.live import operations
@@ -68,10 +68,9 @@ def _conference_with_ward() -> sa.Select:
 
 def _conference(conference_id: int) -> Conference:
     # Its ward in the same statement: every save reads it (whether speakers are named).
-    conference = db.session.scalars(_conference_with_ward(), {"ident": conference_id}).first()
-    if not visible_to_user(conference):
-        abort(404)
-    return conference
+    return scoped_or_404(
+        db.session.scalars(_conference_with_ward(), {"ident": conference_id}).first()
+    )
 
 
 def _turn(conference: Conference, turn_id: int) -> Turn:
