@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE
 
+from dialogue.audit.recording import record_created
 from dialogue.config import PROJECT_ROOT
 from dialogue.core import ward_changes
 from dialogue.extensions import db, migrate
@@ -220,8 +221,8 @@ def insert_loaded(model, values: dict):
     """Insert one row of ``model`` in one statement; return it as if it had been loaded.
 
     For a path that holds a lock while it writes (a secretary's save): no unit of work and no
-    flush, so none of the session's flush listeners run either, and the caller does what they
-    would have done (the audit row: ``audit.recording.record_created``). ``values`` names
+    flush, so none of the session's flush listeners run either: the audit row of an audited
+    model is written here, anything else they would have done is the caller's. ``values`` names
     columns and many-to-one relationships by their attributes; every other column takes its
     default as the flush would give it; a relationship from other rows to this one may be given
     as empty. The object is in the session, persistent, with nothing pending: reading any of
@@ -273,6 +274,9 @@ def insert_loaded(model, values: dict):
     # it): a rollback, a savepoint's too, takes the object out of the session again as it
     # takes the row out of the database, and a key used again later is no clash.
     session._transaction._new[sa.inspect(obj)] = True
+    if getattr(model, "__audited__", False):
+        # The one flush listener every audited model needs: its row, as the flush writes it.
+        record_created(session, obj)
     return obj
 
 

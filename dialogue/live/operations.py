@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from dialogue.attendance.models import AttendanceStatus, Attendee
-from dialogue.audit.recording import record_created
 from dialogue.auth.models import User
 from dialogue.conferences.models import Conference, ConferenceStatus
 from dialogue.core.database import insert_loaded
@@ -387,7 +386,6 @@ def log_turn(
     else:
         # The others waiting for the lock wait for this: one INSERT, no unit of work.
         turn = insert_loaded(Turn, {**columns, "referral": None})
-        record_created(db.session, turn)
     order = None
     if later:
         order = [each.id for each in list_turns(conference)]
