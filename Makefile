@@ -34,8 +34,14 @@ system-check: $(STAMP)
 	fi
 	@$(BIN)/python -m dialogue.ops.syscheck
 
-translations: $(STAMP)
-	@$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+# Each catalogue is compiled when its .po is newer than its .mo, so a second make (CI's two suites
+# start side by side) finds them made and never rewrites one that a running suite reads.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+translations: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	@$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -l $*
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs='.*' -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --omit-header .

@@ -100,10 +100,38 @@ def _schema(database_url):
     yield
 
 
+_SUPERUSER: dict[str, bool] = {}
+
+
+def _may_skip_triggers(connection) -> bool:
+    """Whether the suite's PostgreSQL role is a superuser (CI's is; a laptop's may not be)."""
+    url = str(connection.engine.url)
+    if url not in _SUPERUSER:
+        _SUPERUSER[url] = bool(
+            connection.exec_driver_sql(
+                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).scalar()
+        )
+    return _SUPERUSER[url]
+
+
 def _empty_tables() -> None:
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql" and _may_skip_triggers(connection):
+            # DELETE with the triggers (foreign keys, published rows' guards) off for this
+            # transaction, as only a superuser may: about 4 ms, where TRUNCATE's new files for
+            # every table and index take 120-170 ms, before each of the suite's tests.
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
+            # What TRUNCATE's RESTART IDENTITY does: the next id of every table is 1 again.
+            connection.exec_driver_sql(
+                "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
+                "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                "JOIN pg_class t ON t.oid = d.refobjid "
+                "WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace"
+            )
+        elif connection.dialect.name == "postgresql":
             connection.exec_driver_sql(
                 "TRUNCATE "
                 + ", ".join(f'"{name}"' for name in tables)
