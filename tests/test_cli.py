@@ -43,9 +43,16 @@ def test_seed_demo_prints_a_generated_password_that_signs_in(runner, client):
     assert response.status_code == 302
 
 
+def test_seed_demo_without_history_loads_thach_ban_and_its_three_conferences(runner):
+    result = runner.invoke(args=["dialogue", "seed-demo", "--without-history"])
+    assert result.exit_code == 0, result.output
+    assert _count(Ward) == 1 and _count(Person) >= 110 and _count(Conference) == 3
+    assert "Password: " in result.output
+
+
 def test_seed_demo_uses_the_configured_password_without_printing_it(app, runner):
     app.config["DIALOGUE_DEMO_PASSWORD"] = "configured-demo-password"
-    result = runner.invoke(args=["dialogue", "seed-demo"])
+    result = runner.invoke(args=["dialogue", "seed-demo", "--without-history"])
     assert result.exit_code == 0, result.output
     assert "configured-demo-password" not in result.output
     assert "DIALOGUE_DEMO_PASSWORD" in result.output
@@ -53,13 +60,13 @@ def test_seed_demo_uses_the_configured_password_without_printing_it(app, runner)
 
 
 def test_seed_demo_if_empty_twice_loads_once(runner):
-    first = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
+    first = runner.invoke(args=["dialogue", "seed-demo", "--if-empty", "--without-history"])
     assert first.exit_code == 0, first.output
-    people = _count(Person)
+    people, users = _count(Person), _count(User)
     second = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
     assert second.exit_code == 0, second.output
     assert "not loaded" in second.output and "Password" not in second.output
-    assert _count(Ward) == 3 and _count(Person) == people and _count(User) == 14
+    assert _count(Ward) == 1 and _count(Person) == people and _count(User) == users
 
 
 def test_seed_demo_if_empty_leaves_an_existing_ward_alone(runner, other_ward):
@@ -69,23 +76,23 @@ def test_seed_demo_if_empty_leaves_an_existing_ward_alone(runner, other_ward):
 
 
 def test_seed_demo_twice_without_if_empty_fails_cleanly(runner):
-    assert runner.invoke(args=["dialogue", "seed-demo"]).exit_code == 0
-    result = runner.invoke(args=["dialogue", "seed-demo"])
+    assert runner.invoke(args=["dialogue", "seed-demo", "--without-history"]).exit_code == 0
+    result = runner.invoke(args=["dialogue", "seed-demo", "--without-history"])
     assert result.exit_code != 0
     assert "exists already" in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
-    assert _count(Ward) == 3
+    assert _count(Ward) == 1
 
 
 def test_the_audit_log_names_the_command(runner):
-    runner.invoke(args=["dialogue", "seed-demo"])
+    runner.invoke(args=["dialogue", "seed-demo", "--without-history"])
     actors = set(db.session.scalars(sa.select(AuditEvent.actor).distinct()))
     assert actors == {"cli:seed-demo"}
 
 
 def test_the_command_actor_does_not_outlive_the_command(runner, make_person):
-    runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
+    runner.invoke(args=["dialogue", "seed-demo", "--if-empty", "--without-history"])
     person = make_person()
     actor = db.session.scalar(
         sa.select(AuditEvent.actor).where(

@@ -63,8 +63,17 @@ def _command(name: str, **options):
 
 @_command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds a ward.")
-def seed_demo(if_empty: bool) -> None:
-    """Load the demo ward Thạch Bàn with its staff accounts and its 2020 conference."""
+@click.option(
+    "--without-history",
+    is_flag=True,
+    help="Only Thạch Bàn's three conferences: no conferences since 2021, no other wards.",
+)
+def seed_demo(if_empty: bool, without_history: bool) -> None:
+    """Load the demo ward Thạch Bàn with its staff accounts and its 2020 conference.
+
+    With its history (the default), also the conferences of 2021 onwards and two more wards of
+    the city: slower, as every document those conferences published is rendered and signed.
+    """
     from dialogue.demo.seed import DEMO_USERNAMES, load_demo
     from dialogue.wards.models import Ward
 
@@ -73,7 +82,7 @@ def seed_demo(if_empty: bool) -> None:
         return
     configured = current_app.config.get("DIALOGUE_DEMO_PASSWORD")
     password = configured or secrets.token_urlsafe(9)
-    ward = load_demo(password)
+    ward = load_demo(password, with_history=not without_history)
     db.session.commit()
     click.echo(
         _(
