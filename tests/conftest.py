@@ -121,7 +121,10 @@ def _empty_tables() -> None:
         if connection.dialect.name == "postgresql" and _may_skip_triggers(connection):
             # DELETE with the triggers (foreign keys, published rows' guards) off for this
             # transaction, as only a superuser may: about 4 ms, where TRUNCATE's new files for
-            # every table and index take 120-170 ms, before each of the suite's tests.
+            # every table and index take 120-170 ms on a quiet machine and 0.8 s while another
+            # suite runs beside, before each of the suite's tests. Rows then come back in no
+            # particular order (deleted rows leave space for new ones), as in production: a
+            # test that needs an order asks for it.
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
             connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
             # What TRUNCATE's RESTART IDENTITY does: the next id of every table is 1 again.
