@@ -126,11 +126,20 @@ def _empty_tables() -> None:
             # particular order (deleted rows leave space for new ones), as in production: a
             # test that needs an order asks for it.
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            # The lock TRUNCATE would take: a request of the test before, still writing in a
+            # server's thread, finishes first, and its rows go with the others. DELETE alone
+            # would pass over rows not yet committed, and they would stay for the next test.
+            connection.exec_driver_sql(
+                "LOCK TABLE "
+                + ", ".join(f'"{name}"' for name in tables)
+                + " IN ACCESS EXCLUSIVE MODE"
+            )
             connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
             # What TRUNCATE's RESTART IDENTITY does: the next id of every table is 1 again.
             connection.exec_driver_sql(
                 "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
-                "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+                "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
                 "JOIN pg_class t ON t.oid = d.refobjid "
                 "WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace"
             )

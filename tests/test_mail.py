@@ -14,11 +14,12 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import redis
 import sqlalchemy as sa
+from redis.connection import parse_url
 
 from dialogue import jobs
 from dialogue.config import PROJECT_ROOT
@@ -33,7 +34,7 @@ REDIS_URL = os.environ.get("DIALOGUE_TEST_REDIS_URL", "").strip()
 # The queue tests empty a database of their own: the one below the suite's (15 gives 14), so that
 # two suites run at once on one server (CI runs SQLite's and PostgreSQL's side by side, each
 # with its own database) never empty each other's.
-REDIS_DB = (int(urlsplit(REDIS_URL).path.lstrip("/") or 0) - 1) % 16 if REDIS_URL else 14
+REDIS_DB = (int(parse_url(REDIS_URL).get("db", 0)) - 1) % 16 if REDIS_URL else 14
 SMTP_TIMEOUT = 2
 # Three SMTP timeouts: the shortest lease the configuration accepts.
 LEASE_SECONDS = 3 * SMTP_TIMEOUT
@@ -444,11 +445,20 @@ def test_a_worker_killed_while_sending_is_relieved_without_a_duplicate(
     assert row.attempts == 2
 
 
+def _with_database(url: str, number: int) -> str:
+    """``url`` naming database ``number``: in its path, or in its query for a Unix socket."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
+    if parts.scheme == "unix":
+        return url.split("?", 1)[0] + "?" + urlencode([*query, ("db", number)])
+    return parts._replace(path=f"/{number}", query=urlencode(query)).geturl()
+
+
 @pytest.fixture
 def redis_jobs(app_config):
     require_service(bool(REDIS_URL), "DIALOGUE_TEST_REDIS_URL is not set")
     # REDIS_DB of the test server is this file's own: emptied before and after.
-    queue_url = urlsplit(REDIS_URL)._replace(path=f"/{REDIS_DB}").geturl()
+    queue_url = _with_database(REDIS_URL, REDIS_DB)
     client = redis.Redis.from_url(queue_url, socket_connect_timeout=2)
     try:
         client.ping()

@@ -27,12 +27,11 @@ from dialogue.auth.models import Role
 from dialogue.conferences.models import ConferenceStatus
 from dialogue.config import PROJECT_ROOT
 from dialogue.extensions import db
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service
 from tests.test_feed_redis_processes import Browser, EventStream
 
 REDIS_URL = os.environ.get("DIALOGUE_TEST_REDIS_URL", "").strip()
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-PORTS = range(5130, 5140)
 START_TIMEOUT = 30
 # The streams service drops a stream whose frames cannot go out for this long.
 WRITE_TIMEOUT = 2
@@ -56,19 +55,6 @@ def redis_url():
     finally:
         client.close()
     return REDIS_URL
-
-
-def _free_port(taken: list[int]) -> int:
-    for port in PORTS:
-        if port in taken:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}–{PORTS.stop - 1}")
 
 
 @pytest.fixture
@@ -95,10 +81,14 @@ def services(_schema, database_url, redis_url, tmp_path_factory):
         "DIALOGUE_SECURE_COOKIES": "0",
         "DIALOGUE_DEFAULT_LOCALE": "en",
         "DIALOGUE_WORKERS": "1",
+        # gunicorn says "Listening at" at this level (wait_until_up reads it).
+        "DIALOGUE_LOG_LEVEL": "info",
     }
 
     def start(name: str, **extra: str) -> None:
-        port = _free_port(taken=[int(base.rsplit(":", 1)[1]) for base, *_ in launched])
+        # A port the system hands out: CI's other suite starts the same services at the same
+        # time, so no fixed range would be this run's alone.
+        port = free_port()
         log_path = tmp_path / f"{name}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -119,6 +109,10 @@ def services(_schema, database_url, redis_url, tmp_path_factory):
                 pytest.fail(
                     f"{log_path.stem} exited with {process.returncode}:\n{log_path.read_text()}"
                 )
+            # Its own log says it holds the port: whoever else answered there is not it.
+            if f"Listening at: {base} " not in log_path.read_text(errors="replace"):
+                time.sleep(0.2)
+                continue
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
                 connection.request("GET", "/healthz")
