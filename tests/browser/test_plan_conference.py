@@ -83,6 +83,8 @@ def test_organiser_plans_orders_and_announces_then_a_phone_reads_the_notice(
     ]
 
     # Keyboard only: focus a move button, press Enter; the focus stays with the moved item.
+    # The script is bound once the items are draggable; before, Enter would send the form.
+    expect(page.locator("#agenda li[draggable=true]")).to_have_count(3)
     page.get_by_role("button", name="Move “Đối thoại” up").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#agenda-status")).to_have_text("The new order has been saved.")
