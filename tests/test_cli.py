@@ -39,6 +39,7 @@ def test_seed_demo_prints_a_generated_password_that_signs_in(runner, client):
     assert len(password) >= 12
     # Thạch Bàn and the two wards of its history (dialogue.demo.history).
     assert _count(Ward) == 3 and _count(Person) >= 110 and _count(Conference) > 3
+    assert _count(User) == 14 and "14 staff accounts" in result.output
     response = client.post("/auth/login", data={"username": "chair", "password": password})
     assert response.status_code == 302
 
@@ -47,6 +48,9 @@ def test_seed_demo_without_history_loads_thach_ban_and_its_three_conferences(run
     result = runner.invoke(args=["dialogue", "seed-demo", "--without-history"])
     assert result.exit_code == 0, result.output
     assert _count(Ward) == 1 and _count(Person) >= 110 and _count(Conference) == 3
+    # The accounts it made, and those only: Thạch Bàn's five and the city's officer.
+    assert _count(User) == 6 and "6 staff accounts" in result.output
+    assert "Demo logins: admin, organiser, secretary, chair, responder, city\n" in result.output
     assert "Password: " in result.output
 
 
@@ -62,11 +66,11 @@ def test_seed_demo_uses_the_configured_password_without_printing_it(app, runner)
 def test_seed_demo_if_empty_twice_loads_once(runner):
     first = runner.invoke(args=["dialogue", "seed-demo", "--if-empty", "--without-history"])
     assert first.exit_code == 0, first.output
-    people, users = _count(Person), _count(User)
+    people = _count(Person)
     second = runner.invoke(args=["dialogue", "seed-demo", "--if-empty"])
     assert second.exit_code == 0, second.output
     assert "not loaded" in second.output and "Password" not in second.output
-    assert _count(Ward) == 1 and _count(Person) == people and _count(User) == users
+    assert _count(Ward) == 1 and _count(Person) == people and _count(User) == 6
 
 
 def test_seed_demo_if_empty_leaves_an_existing_ward_alone(runner, other_ward):

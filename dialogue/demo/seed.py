@@ -57,11 +57,18 @@ from dialogue.wards.models import ResidentialGroup, Unit, Ward, WardKind
 from dialogue.wards.operations import create_ward
 
 DEMO_SLUG = data.WARD["slug"]
-DEMO_USERNAMES = (
-    tuple(username for username, *_rest in data.ACCOUNTS)
-    + HISTORY_USERNAMES
-    + (data.CITY_ACCOUNT[0],)
-)
+
+
+def demo_usernames(*, with_history: bool = True) -> tuple[str, ...]:
+    """The demo's accounts as ``load_demo`` makes them: the other wards' only with the history."""
+    return (
+        tuple(username for username, *_rest in data.ACCOUNTS)
+        + (HISTORY_USERNAMES if with_history else ())
+        + (data.CITY_ACCOUNT[0],)
+    )
+
+
+DEMO_USERNAMES = demo_usernames()
 
 
 def load_demo(password: str, *, with_history: bool = True) -> Ward:

@@ -74,7 +74,7 @@ def seed_demo(if_empty: bool, without_history: bool) -> None:
     With its history (the default), also the conferences of 2021 onwards and two more wards of
     the city: slower, as every document those conferences published is rendered and signed.
     """
-    from dialogue.demo.seed import DEMO_USERNAMES, load_demo
+    from dialogue.demo.seed import demo_usernames, load_demo
     from dialogue.wards.models import Ward
 
     if if_empty and db.session.scalar(sa.select(Ward.id).limit(1)) is not None:
@@ -84,6 +84,7 @@ def seed_demo(if_empty: bool, without_history: bool) -> None:
     password = configured or secrets.token_urlsafe(9)
     ward = load_demo(password, with_history=not without_history)
     db.session.commit()
+    usernames = demo_usernames(with_history=not without_history)
     click.echo(
         _(
             "Loaded the demo ward %(ward)s: %(groups)s residential groups, %(people)s people, "
@@ -91,10 +92,10 @@ def seed_demo(if_empty: bool, without_history: bool) -> None:
             ward=ward.display_name,
             groups=len(ward.residential_groups),
             people=_count_people(ward),
-            accounts=len(DEMO_USERNAMES),
+            accounts=len(usernames),
         )
     )
-    click.echo(_("Demo logins: %(usernames)s", usernames=", ".join(DEMO_USERNAMES)))
+    click.echo(_("Demo logins: %(usernames)s", usernames=", ".join(usernames)))
     if configured:
         click.echo(_("Password: the one set in DIALOGUE_DEMO_PASSWORD."))
     else:
