@@ -117,6 +117,7 @@ def _may_skip_triggers(connection) -> bool:
 
 def _empty_tables() -> None:
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    named = ", ".join(f'"{name}"' for name in tables)
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql" and _may_skip_triggers(connection):
             # DELETE with the triggers (foreign keys, published rows' guards) off for this
@@ -129,11 +130,7 @@ def _empty_tables() -> None:
             # The lock TRUNCATE would take: a request of the test before, still writing in a
             # server's thread, finishes first, and its rows go with the others. DELETE alone
             # would pass over rows not yet committed, and they would stay for the next test.
-            connection.exec_driver_sql(
-                "LOCK TABLE "
-                + ", ".join(f'"{name}"' for name in tables)
-                + " IN ACCESS EXCLUSIVE MODE"
-            )
+            connection.exec_driver_sql(f"LOCK TABLE {named} IN ACCESS EXCLUSIVE MODE")
             connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
             # What TRUNCATE's RESTART IDENTITY does: the next id of every table is 1 again.
             connection.exec_driver_sql(
@@ -144,11 +141,7 @@ def _empty_tables() -> None:
                 "WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace"
             )
         elif connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(
-                "TRUNCATE "
-                + ", ".join(f'"{name}"' for name in tables)
-                + " RESTART IDENTITY CASCADE"
-            )
+            connection.exec_driver_sql(f"TRUNCATE {named} RESTART IDENTITY CASCADE")
         else:
             # Published rows may never be deleted: lift those triggers for this one transaction
             # (SQLite's DDL is transactional), as only a database's owner could.
