@@ -133,6 +133,9 @@ def test_larger_text_is_remembered_on_the_device(live_server, phone, published):
     )
     assert size() == large
     phone.get_by_role("button", name="Larger text").click()
+    expect(phone.get_by_role("button", name="Larger text")).to_have_attribute(
+        "aria-pressed", "false"
+    )
     assert size() == normal
     phone.reload()
     expect(phone.get_by_role("button", name="Larger text")).to_have_attribute(

@@ -1,6 +1,7 @@
 """Staff sign in, find their way, and read the interface in Vietnamese or English, on a desk and a phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from dialogue.auth.models import Role
 from tests.conftest import PASSWORD
@@ -45,11 +46,13 @@ def test_secretary_sees_no_administration(page, live_server, make_user):
 
 def test_language_switch_to_english_and_back(page, live_server, make_user):
     _sign_in(page, live_server, make_user(Role.ADMINISTRATOR))
+    # A click starts the switch and its redirect; expect waits for the page they lead to.
     page.get_by_role("link", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="Staff accounts").is_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Staff accounts")).to_be_visible()
     page.get_by_role("link", name="Tiếng Việt").click()
-    assert page.get_by_role("link", name="Tài khoản cán bộ").is_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_role("link", name="Tài khoản cán bộ")).to_be_visible()
 
 
 def test_wrong_password_message_in_place_on_a_phone(phone, live_server, make_user):
@@ -58,7 +61,7 @@ def test_wrong_password_message_in_place_on_a_phone(phone, live_server, make_use
     phone.get_by_label("Tên đăng nhập").fill(user.username)
     phone.get_by_label("Mật khẩu").fill("sai mật khẩu")
     phone.get_by_role("button", name="Đăng nhập").click()
-    assert phone.get_by_role("alert").is_visible()
+    expect(phone.get_by_role("alert")).to_be_visible()
     assert phone.get_by_label("Tên đăng nhập").input_value() == user.username
     # Nothing wider than the phone's screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

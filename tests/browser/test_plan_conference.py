@@ -116,7 +116,7 @@ def test_organiser_plans_orders_and_announces_then_a_phone_reads_the_notice(
 
     page.get_by_role("link", name="Done: back to the conference").click()
     page.get_by_role("button", name="Announce", exact=True).click()
-    assert page.get_by_text("The conference has been announced").is_visible()
+    expect(page.get_by_text("The conference has been announced")).to_be_visible()
     notice_path = page.get_by_role("link", name="The notice residents see").get_attribute("href")
 
     db.session.rollback()  # end the test's own snapshot: the server wrote since
