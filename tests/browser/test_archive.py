@@ -187,6 +187,7 @@ def test_search_on_a_phone_marks_the_words_found(live_server, phone, published):
     phone.get_by_label("Search the questions and answers").fill("thu tuc duc")
     phone.get_by_role("button", name="Search").click()
     expect(phone.locator(".archive-count")).to_have_text("Turns found: 1")
+    phone.wait_for_load_state()
     marks = phone.locator(".archive-hit mark").all_inner_texts()
     assert "thủ" in marks and "tục" in marks and "Đức" in marks
     assert "Riêng Tư" not in phone.locator("main").inner_text()

@@ -78,8 +78,9 @@ def test_two_desks_see_each_others_check_ins(browser, page, live_server, make_us
 
         sign_in(page, live_server, organiser)
         page.goto(desk_url)
-        # The scanning box has the focus: a USB scanner types the code and Enter.
-        assert page.evaluate("document.activeElement.id") == "token"
+        # The scanning box has the focus (autofocus, given as the page is drawn, which may come
+        # after its load): a USB scanner types the code and Enter.
+        expect(page.locator("#token")).to_be_focused()
         page.keyboard.type(token)
         page.keyboard.press("Enter")
         message = page.locator("#desk-message")
@@ -126,6 +127,7 @@ def test_a_failed_check_in_keeps_the_code_and_a_repeat_is_harmless(
     sign_in(page, live_server, make_user(Role.ORGANISER))
     page.goto(f"{live_server}/conferences/{conference.id}/attendance/")
     message = page.locator("#desk-message")
+    expect(page.locator("#token")).to_be_focused()
 
     # The connection drops: the code stays in the box, Enter sends it again.
     page.route("**/attendance/code", lambda route: route.abort())

@@ -109,6 +109,17 @@ def _turns(conference_id):
     ).all()
 
 
+LEFT_AT_ONCE = """text => {
+    const question = document.getElementById("question");
+    question.value = text;
+    question.dispatchEvent(new Event("input", {bubbles: true}));
+    window.dispatchEvent(new PageTransitionEvent("pagehide"));
+    return Object.keys(localStorage).some(
+        key => key.endsWith("draft") && localStorage.getItem(key).includes(text)
+    );
+}"""
+
+
 def _save(page, speaker, question):
     page.locator("#speaker_name").fill(speaker)
     page.locator("#question").fill(question)
@@ -150,9 +161,13 @@ def test_offline_turns_take_their_place_and_their_names_are_matched(
         page.locator("#speaker_name").press_sequentially("vu dinh khoi", delay=10)
         expect(page.locator("#speaker_name + .combo-list")).to_contain_text("Mất kết nối")
         _save(page, "vu dinh khoi", "Ngoại tuyến 1: hồ sơ cấp đổi sổ đỏ?")
+        # The online secretary's form empties before its request goes: the turn is the server's
+        # (and dated) once its number shows.
         _save(online, "Ông Trần Văn Bình", "Trực tuyến 2: trợ cấp người cao tuổi?")
+        _numbered(online, "#turn-list .turn", "Trực tuyến 2", "1")
         _save(page, "dang thi mai", "Ngoại tuyến 3: đăng ký khai sinh?")
         _save(online, "Bà Lê Thị Hoa", "Trực tuyến 4: giấy phép xây dựng?")
+        _numbered(online, "#turn-list .turn", "Trực tuyến 4", "2")
         expect(page.locator("#turn-list .turn.is-queued")).to_have_count(2)
         expect(page.locator("#turn-list .is-queued .turn-note").first).to_contain_text("lưu lúc")
         _shot(page, "offline-1-queued")
@@ -244,8 +259,10 @@ def test_the_console_reopens_offline_with_its_waiting_turns_and_draft(app, page,
     # The hall's Wi-Fi goes; a turn is saved, another is being typed; the tab is reloaded.
     _cut_network(page, app, secretary)
     _save(page, "Bà Nguyễn Thị Lan", "Ngoại tuyến: trước khi tải lại trang")
+    # Left within the draft's own delay, the page writes it as it goes. The typing and the leaving
+    # happen in one task here, so that the delay's timer cannot run between them.
+    assert page.evaluate(LEFT_AT_ONCE, "Câu đang gõ dở khi mất mạng")
     page.locator("#question").fill("Câu đang gõ dở khi mất mạng")
-    page.wait_for_timeout(400)
     page.reload()
     expect(page.locator("h1")).to_contain_text("Bàn thư ký")
     # The page came from the kept copy, not from the server.

@@ -62,6 +62,7 @@ def test_wrong_password_message_in_place_on_a_phone(phone, live_server, make_use
     phone.get_by_label("Mật khẩu").fill("sai mật khẩu")
     phone.get_by_role("button", name="Đăng nhập").click()
     expect(phone.get_by_role("alert")).to_be_visible()
+    phone.wait_for_load_state()
     assert phone.get_by_label("Tên đăng nhập").input_value() == user.username
     # Nothing wider than the phone's screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -76,6 +76,7 @@ def test_a_resident_sends_a_question_and_sees_it_taken_up(phone, live_server, ha
     phone.goto(notice)
     phone.locator("a.button[href$='/gui-cau-hoi']").click()
     phone.wait_for_selector("form.ask-form")
+    phone.wait_for_load_state()
     # Nothing on the form is wider than the phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 

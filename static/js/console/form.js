@@ -293,6 +293,7 @@ function saveDraft() {
 
 export function writeDraft() {
   clearTimeout(draftTimer);
+  draftTimer = null;
   if (!form) {
     return;
   }
@@ -561,6 +562,13 @@ export function initForm(callbacks) {
     }
   });
   form.addEventListener("input", saveDraft);
+  // A reload or a closed tab within the draft's delay would lose the last keystrokes: the page
+  // being left writes what is still waiting.
+  window.addEventListener("pagehide", function () {
+    if (draftTimer !== null) {
+      writeDraft();
+    }
+  });
   form.addEventListener("change", function (event) {
     if (event.target.name === "outcome") {
       showOutcome();
