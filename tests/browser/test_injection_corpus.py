@@ -6,6 +6,7 @@ browser asks no host but the application's for anything.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -59,14 +60,28 @@ def test_pages_holding_the_corpus_run_none_of_it(app, world, live_server, page, 
             if parts.scheme in {"http", "https", "ws", "wss"} and parts.netloc != app_host:
                 strays.append(f"{page.url}: {request.url}")
 
+        # The data a page's scripts fetch to build it (the live pages' snapshot, the console's
+        # turns): the page is read once none is in flight. A stream is not a fetch.
+        fetching = set()
+
+        def on_fetch(request):
+            if request.resource_type in {"fetch", "xhr"}:
+                fetching.add(request)
+
+        def on_fetched(request):
+            fetching.discard(request)
+
         page.on("dialog", on_dialog)
         page.on("request", on_request)
+        page.on("request", on_fetch)
+        page.on("requestfinished", on_fetched)
+        page.on("requestfailed", on_fetched)
         injected = []
         shown = 0
         for url in urls:
+            fetching.clear()
             page.goto(f"{live_server}{url}", wait_until="load")
-            # Scripts that build the page from data (the live console) have their moment.
-            page.wait_for_timeout(150)
+            _until_built(page, fetching)
             found = page.evaluate(
                 """marker => [...document.querySelectorAll(`[${marker}]`)]
                     .map(e => e.tagName.toLowerCase())""",
@@ -80,3 +95,12 @@ def test_pages_holding_the_corpus_run_none_of_it(app, world, live_server, page, 
         assert dialogs == []
         assert strays == []
         assert leak.requests == []
+
+
+def _until_built(page, fetching, seconds=10):
+    # Quiet for a moment once the last fetch answered: the script that asked has drawn with it.
+    deadline = time.monotonic() + seconds
+    quiet = 0
+    while quiet < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        quiet = 0 if fetching else quiet + 1
