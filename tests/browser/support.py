@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.conftest import PASSWORD
+
+
+def until(
+    page, condition: Callable[[], object], *, seconds: float = 10, every: float = 0.2
+) -> bool:
+    """Whether ``condition()`` came true within ``seconds``, asked every ``every`` seconds.
+
+    For what Playwright's ``expect`` cannot see: what the test itself collects, or what a
+    script of the page answers. The page runs between the questions, and Playwright hands the
+    test the page's events (its requests, their answers) only while the test waits on it.
+    """
+    for _attempt in range(round(seconds / every)):
+        if condition():
+            return True
+        page.wait_for_timeout(every * 1000)
+    return bool(condition())
 
 
 def sign_in(page, base: str, user, *, english: bool = False) -> None:

@@ -23,7 +23,7 @@ from dialogue.live.models import SpeakerMatch, Turn
 from dialogue.live.operations import TurnData
 from dialogue.live.views import create_turn
 from dialogue.wards.models import ResidentialGroup
-from tests.browser.support import sign_in
+from tests.browser.support import sign_in, until
 from tests.browser.test_console import _shot, _watch_console
 
 pytestmark = pytest.mark.browser
@@ -90,11 +90,9 @@ def _cut_network(page, app, user):
 
     app.view_functions["live.create_turn"] = unreachable
     page.context.set_offline(True)
-    for _attempt in range(50):
-        if page.evaluate(PROBE, page.url.split("#")[0] + "turns.json") == "offline":
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("the network is still there")
+    probe = page.url.split("#")[0] + "turns.json"
+    if not until(page, lambda: page.evaluate(PROBE, probe) == "offline", seconds=5, every=0.1):
+        raise AssertionError("the network is still there")
 
 
 def _restore_network(page, app):
@@ -245,11 +243,7 @@ def test_the_console_reopens_offline_with_its_waiting_turns_and_draft(app, page,
     _save(page, "Ông Lê Văn Hùng", "Trực tuyến: hồ sơ hộ nghèo nộp ở đâu?")
     expect(page.locator("#turn-list .turn .turn-number")).to_have_text(["1"])
     # The kept copy of the page is renewed with the turn just saved.
-    for _attempt in range(50):
-        if page.evaluate(KEPT_PAGE_HAS, [console_url, "hồ sơ hộ nghèo"]):
-            break
-        page.wait_for_timeout(200)
-    else:
+    if not until(page, lambda: page.evaluate(KEPT_PAGE_HAS, [console_url, "hồ sơ hộ nghèo"])):
         raise AssertionError("the kept copy of the console was not renewed")
     kept = page.evaluate(CACHED)
     # The console page and static files only: no other page, no JSON answer, no stream.
@@ -441,8 +435,5 @@ def test_signing_out_forgets_the_kept_console(page, live_server, hall):
     page.goto(f"{live_server}/overview")
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url("**/auth/login")
-    for _attempt in range(50):
-        if not page.evaluate(names):
-            break
-        page.wait_for_timeout(100)
+    until(page, lambda: not page.evaluate(names), seconds=5, every=0.1)
     assert page.evaluate(names) == []

@@ -17,7 +17,7 @@ from dialogue.auth.models import Role
 from dialogue.conferences.models import ConferenceStatus
 from dialogue.extensions import db
 from dialogue.wards.models import ResidentialGroup
-from tests.browser.support import sign_in
+from tests.browser.support import sign_in, until
 from tests.browser.test_console import _shot, _watch_console
 from tests.browser.test_console_offline import OUTBOX, _cut_network, _restore_network, _save, _turns
 
@@ -111,16 +111,6 @@ def _saves(page) -> list[int]:
     return statuses
 
 
-def _heard(page, enough, seconds: float = 10) -> None:
-    """Wait until the answers heard are ``enough``. Playwright hands the test a response only
-    while the test calls it, so the page can show a turn as saved before the test has heard
-    the answer that saved it."""
-    for _attempt in range(int(seconds * 5)):
-        if enough():
-            return
-        page.wait_for_timeout(200)
-
-
 def test_a_turn_the_server_fails_on_is_set_aside_and_the_others_are_saved(
     app, page, live_server, hall, refusing_database
 ):
@@ -154,7 +144,8 @@ def test_a_turn_the_server_fails_on_is_set_aside_and_the_others_are_saved(
         "Trợ cấp người cao tuổi nhận ở đâu?",
         "Giấy phép xây dựng mất bao lâu?",
     ]
-    _heard(page, lambda: len(statuses) >= SERVER_ATTEMPTS + 2)
+    # The page can show a turn as saved before the test has heard the answer that saved it.
+    until(page, lambda: len(statuses) >= SERVER_ATTEMPTS + 2)
     assert statuses.count(500) == SERVER_ATTEMPTS and statuses.count(200) == 2, statuses
     expect(page.locator("#net-state")).to_contain_text("1 lượt để riêng")
     expect(page.locator("#net-state")).not_to_have_class(re.compile("net-offline"))
@@ -241,7 +232,7 @@ def test_a_turn_and_a_change_the_server_refuses_wait_aside_to_be_discarded(
         "Đèn đường ngõ 12 hỏng?",
     ]
     # Refused for what they say: each sent once, no more.
-    _heard(page, lambda: len(statuses) >= 3)
+    until(page, lambda: len(statuses) >= 3)
     assert statuses == [200, 400, 200], statuses
     # Only after server errors is "send again as it is" offered.
     expect(page.locator("#turn-list button.send-again")).to_have_count(0)
@@ -285,7 +276,7 @@ def test_a_server_failing_on_everything_sets_nothing_aside(page, live_server, ha
     try:
         _save(page, "Bà Vương Thị Hạnh", "Sổ hộ khẩu giấy còn dùng được không?")
         _save(page, "Ông Lý Văn Phúc", "Đường ống nước ngõ 5 vỡ?")
-        _heard(page, lambda: statuses.count(500) > SERVER_ATTEMPTS, seconds=30)
+        until(page, lambda: statuses.count(500) > SERVER_ATTEMPTS, seconds=30)
         # Tried more often than a save of its own would be before it is set aside: it is the
         # server that fails, not the turn. Both wait, as without a connection.
         assert statuses.count(500) > SERVER_ATTEMPTS, statuses
