@@ -298,6 +298,43 @@ def test_the_console_reopens_offline_with_its_waiting_turns_and_draft(app, page,
     assert problems == []
 
 
+def test_a_name_whose_lookup_a_reload_cut_short_is_looked_up_again(page, live_server, hall):
+    conference, secretary, _ = hall
+    problems = _watch_console(page)
+    sign_in(page, live_server, secretary)
+    page.goto(f"{live_server}/conferences/{conference.id}/live/")
+    expect(page.locator("#net-state")).to_have_class(re.compile("net-online"))
+    unchecked = page.locator("[name=speaker_unchecked]")
+    lookup = re.compile(r"/attendees\.json\?")
+    question = "Cấp bản sao giấy khai sinh ở đâu?"
+
+    # The lookup of the name typed fails, as when the reload itself cuts it short: the name is
+    # marked as not looked up, and the draft keeps the mark.
+    page.route(lookup, lambda route: route.abort())
+    page.locator("#speaker_name").press_sequentially("Ông Hà Văn Quý", delay=10)
+    expect(unchecked).to_have_value("y")
+    page.locator("#question").fill(question)
+    # Brought back while the list still cannot be asked: asked again, still marked.
+    with page.expect_request(lookup):
+        page.reload()
+    expect(page.locator("#question")).to_have_value(question)
+    expect(unchecked).to_have_value("y")
+
+    # Brought back with the list reachable: asked again, the mark goes, and the name is saved
+    # as typed, not as one typed offline for a secretary to confirm.
+    page.unroute(lookup)
+    with page.expect_response(lookup):
+        page.reload()
+    expect(unchecked).to_have_value("")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#turn-list .turn .turn-number")).to_have_text(["1"])
+    expect(page.locator("#names-to-confirm")).to_be_hidden()
+    (turn,) = _turns(conference.id)
+    assert (turn.speaker_name, turn.question) == ("Ông Hà Văn Quý", question)
+    assert turn.speaker_match is None and turn.speaker_typed_name == ""
+    assert problems == []
+
+
 def test_errors_the_edit_shortcut_the_turn_just_saved_and_both_versions(page, live_server, hall):
     conference, secretary, other = hall
     for n in range(1, 19):

@@ -195,28 +195,51 @@ function personDetail(person) {
   return [person.title, person.group || person.organisation].filter(Boolean).join(" · ");
 }
 
+function searchable(term) {
+  return fold(term).replace(/ /g, "").length >= 2;
+}
+
+/* The speaker's name was looked up: "y" in speaker_unchecked when the list of those present
+ * could not be asked about it (no connection); the server then matches the name on arrival.
+ * An answer about a name since changed says nothing. */
+function lookedUp(term, failed) {
+  var unchecked = control("speaker_unchecked");
+  if (unchecked && control("speaker_name").value === term) {
+    unchecked.value = failed ? "y" : "";
+    changed();
+  }
+}
+
+/* A name brought back from the draft as not looked up is asked about again: the lookup may
+ * have failed only because the page was being reloaded, or the connection is back since. */
+export function lookUpSpeakerAgain() {
+  var unchecked = control("speaker_unchecked");
+  var term = control("speaker_name") ? control("speaker_name").value : "";
+  if (!unchecked || unchecked.value !== "y" || control("speaker_attendee_id").value || !searchable(term)) {
+    return;
+  }
+  fetchPeople("", term, function (_found, failed) {
+    lookedUp(term, failed);
+  });
+}
+
 function setupSpeaker() {
   var input = control("speaker_name");
   if (!input) {
     return;
   }
-  // "y" when the list of those present could not be asked about the name typed (no
-  // connection): the server then matches the name on arrival.
   var unchecked = control("speaker_unchecked");
   new Combo(input, {
     delay: SEARCH_DELAY,
     empty: text("NoMatch"),
     unreachable: text("NoList"),
     source: function (term, done) {
-      if (fold(term).replace(/ /g, "").length < 2) {
+      if (!searchable(term)) {
         done([]);
         return;
       }
       fetchPeople("", term, function (found, failed) {
-        if (unchecked && input.value === term) {
-          unchecked.value = failed ? "y" : "";
-          changed();
-        }
+        lookedUp(term, failed);
         done(found, failed);
       });
     },

@@ -3,7 +3,7 @@
  * outbox, the form emptied at once for the next turn. A turn, or a save still waiting, is
  * edited in the same form; the turn being typed is set aside meanwhile. */
 
-import { areaCombo, closeCombos, setupCombos } from "./combos.js";
+import { areaCombo, closeCombos, lookUpSpeakerAgain, setupCombos } from "./combos.js";
 import { findItem, flushNow, pendingEditOf, saveOutbox, turnByKeyOfItem } from "./outbox.js";
 import { DRAFT_KEY, canWrite, element, initial, newKey, root, say, state, store, text } from "./shared.js";
 import { numberOf, turnById } from "./turns.js";
@@ -622,6 +622,7 @@ export function initForm(callbacks) {
     }
     clearErrors();
     writeForm(draft.values);
+    lookUpSpeakerAgain();
     // An edit brought back from before the reload is never dropped without being saved.
     state.loadedValues = state.mode.kind === "new" ? null : {};
   } else {
